@@ -1,0 +1,75 @@
+/**
+ * The few error types the gateway raises. Every failure that reaches a client is a GatewayError with a stable
+ * code; the HTTP edge maps it to a status and an envelope once, so nothing below it knows about HTTP.
+ */
+export type ErrorCode =
+  | "invalid_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "payload_too_large"
+  | "rate_limited"
+  | "budget_exceeded"
+  | "engine_unavailable"
+  | "engine_overloaded"
+  | "engine_timeout"
+  | "upstream_error"
+  | "store_unavailable"
+  | "internal_error";
+
+const statusByCode: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  rate_limited: 429,
+  budget_exceeded: 402,
+  engine_unavailable: 503,
+  engine_overloaded: 503,
+  engine_timeout: 504,
+  upstream_error: 502,
+  store_unavailable: 503,
+  internal_error: 500,
+};
+
+export interface GatewayErrorOptions {
+  /** The request field at fault, when there is one (OpenAI's `param`). */
+  param?: string;
+  /** Seconds a client should wait before retrying (sent as Retry-After). */
+  retryAfterSeconds?: number;
+  /** Whether a retry on another attempt or engine might succeed. */
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly param: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+    this.status = statusByCode[code];
+    this.param = options.param;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export function statusForCode(code: ErrorCode): number {
+  return statusByCode[code];
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}
+
+/** True when the error is the result of an AbortSignal firing (client gone, shutdown, timeout). */
+export function isAbortError(value: unknown): boolean {
+  return value instanceof Error && (value.name === "AbortError" || value.name === "TimeoutError");
+}
