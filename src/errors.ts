@@ -40,6 +40,8 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /** Whether a retry on another attempt or engine might succeed. */
   retryable?: boolean;
+  /** Overrides the code's usual status within the same class (e.g. 415 for an unsupported media type). */
+  status?: number;
   cause?: unknown;
 }
 
@@ -54,7 +56,7 @@ export class GatewayError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
-    this.status = statusByCode[code];
+    this.status = options.status ?? statusByCode[code];
     this.param = options.param;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.retryable = options.retryable ?? false;

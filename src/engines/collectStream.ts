@@ -1,4 +1,5 @@
 import type { FinishReason, StreamPart, ToolCall, Usage } from "./spec.js";
+import { mergeToolCallDelta, orderedToolCalls } from "./mergeToolCallDelta.js";
 
 export interface CollectedResponse {
   text: string;
@@ -18,14 +19,9 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
       case "text-delta":
         text += part.text;
         break;
-      case "tool-call-delta": {
-        const call = calls.get(part.index) ?? { id: "", type: "function", function: { name: "", arguments: "" } };
-        if (part.id) call.id = part.id;
-        if (part.name) call.function.name += part.name;
-        if (part.argumentsDelta) call.function.arguments += part.argumentsDelta;
-        calls.set(part.index, call);
+      case "tool-call-delta":
+        mergeToolCallDelta(calls, part);
         break;
-      }
       case "usage":
         usage = part.usage;
         break;
@@ -36,6 +32,6 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
         throw part.error;
     }
   }
-  const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  const toolCalls = orderedToolCalls(calls);
   return { text, toolCalls, finishReason, usage };
 }

@@ -22,7 +22,7 @@ export interface ChatMessage {
 
 export interface ToolDefinition {
   type: "function";
-  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
 }
 
 export interface ChatRequest {

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * `switchyard serve|migrate|check-config`. Reads arguments, loads the configuration, and hands over to main.
+ */
+import { parseArgs } from "node:util";
+import { loadConfig, ConfigError } from "./config/loadConfig.js";
+import { startServer } from "./main.js";
+import { openStore } from "./store/openStore.js";
+
+const usage = `usage: switchyard <command> [--config FILE]
+
+commands:
+  serve          start the gateway (default config: the embedded default, or $SWITCHYARD_CONFIG)
+  migrate        apply database migrations and exit
+  check-config   validate the configuration and print it with secrets masked
+
+options:
+  --config, -c FILE   YAML configuration file
+  --help, -h          show this help`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+  });
+  const command = positionals[0] ?? "serve";
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  switch (command) {
+    case "serve":
+      return serve(values.config);
+    case "migrate": {
+      const { config } = loadConfig({ path: values.config });
+      const store = await openStore(config.store.url);
+      await store.close();
+      process.stdout.write(`migrations applied (${store.dialect})\n`);
+      return 0;
+    }
+    case "check-config": {
+      const { config, source } = loadConfig({ path: values.config });
+      const masked = JSON.stringify(config, (key, value: unknown) => (/key|secret|token|password/i.test(key) && typeof value === "string" && value ? "***" : value), 2);
+      process.stdout.write(`configuration OK (${source})\n${masked}\n`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`unknown command "${command}"\n${usage}\n`);
+      return 2;
+  }
+}
+
+async function serve(configPath: string | undefined): Promise<number> {
+  const { config, source } = loadConfig({ path: configPath });
+  const server = await startServer(config);
+  server.logger.info({ source }, "configuration loaded");
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        server.logger.warn({ signal }, "second signal: exiting now");
+        resolve(1);
+        return;
+      }
+      server.logger.info({ signal }, "signal received");
+      server.shutdown().then(
+        () => resolve(0),
+        (error: unknown) => {
+          server.logger.error({ err: error }, "shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Engines may hold native handles; once shutdown is done nothing else should keep the process alive.
+    setImmediate(() => process.exit(code));
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`switchyard: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,23 @@
+/**
+ * Seconds to wait, from an upstream's `retry-after-ms` (OpenAI's precise variant, preferred) or `Retry-After`
+ * (delta-seconds or an HTTP date). Rounded up so a client never retries early; undefined when absent or unreadable.
+ */
+export function parseRetryAfter(
+  retryAfter: string | undefined,
+  retryAfterMs?: string | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (retryAfterMs !== undefined && retryAfterMs.trim() !== "") {
+    const ms = Number(retryAfterMs);
+    if (Number.isFinite(ms) && ms >= 0) return Math.ceil(ms / 1000);
+  }
+  if (retryAfter === undefined) return undefined;
+  const value = retryAfter.trim();
+  if (value === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value));
+  // An HTTP date always names its day and zone; Date.parse alone would also read "-3" as a year.
+  if (!/[a-z]/i.test(value)) return undefined;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}

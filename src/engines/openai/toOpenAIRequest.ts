@@ -1,0 +1,34 @@
+import type { ChatMessage, ChatRequest } from "../spec.js";
+
+/**
+ * The upstream request body in OpenAI's snake_case. The engine always streams and always asks for usage, so a
+ * non-streaming client call is this same stream collected, and every call is metered.
+ */
+export function toOpenAIRequest(request: ChatRequest): Record<string, unknown> {
+  // `extra` goes first so the fields the gateway owns always win over it.
+  const body: Record<string, unknown> = request.extra ? { ...request.extra } : {};
+  body.model = request.model;
+  body.messages = request.messages.map(toOpenAIMessage);
+  body.stream = true;
+  const extraStreamOptions = body.stream_options;
+  body.stream_options =
+    typeof extraStreamOptions === "object" && extraStreamOptions !== null && !Array.isArray(extraStreamOptions)
+      ? { ...extraStreamOptions, include_usage: true }
+      : { include_usage: true };
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.stop !== undefined) body.stop = request.stop;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.tools !== undefined) body.tools = request.tools;
+  if (request.toolChoice !== undefined) body.tool_choice = request.toolChoice;
+  return body;
+}
+
+function toOpenAIMessage(message: ChatMessage): Record<string, unknown> {
+  const wire: Record<string, unknown> = { role: message.role, content: message.content };
+  if (message.name !== undefined) wire.name = message.name;
+  if (message.toolCalls !== undefined && message.toolCalls.length > 0) wire.tool_calls = message.toolCalls;
+  if (message.toolCallId !== undefined) wire.tool_call_id = message.toolCallId;
+  return wire;
+}

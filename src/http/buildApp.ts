@@ -1,0 +1,77 @@
+/**
+ * The Fastify application: hooks, the error edge, and the routes of each API family. It receives everything it
+ * needs as plain values; nothing below the HTTP layer imports from here.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config/schema.js";
+import type { Engine } from "../engines/spec.js";
+import type { TargetResolver } from "../engines/resolveTarget.js";
+import type { SessionChat } from "../chat/createSessionChat.js";
+import type { Store } from "../store/openStore.js";
+import type { Logger } from "../logger.js";
+import { isAbortError } from "../errors.js";
+import { apiFamilyOf, errorEnvelope } from "./errorEnvelope.js";
+import { toGatewayError } from "./toGatewayError.js";
+import { requestIdentity } from "./requestIdentity.js";
+import type { RequestSignals } from "./requestSignals.js";
+import { chatCompletionsRoute } from "./routes/chatCompletionsRoute.js";
+import { modelsRoute } from "./routes/modelsRoute.js";
+import { sessionChatRoutes } from "./routes/sessionChatRoutes.js";
+import { healthRoutes } from "./routes/healthRoutes.js";
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  store: Store;
+  engines: readonly Engine[];
+  targets: TargetResolver;
+  chat: SessionChat;
+  signals: RequestSignals;
+  draining(): boolean;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.server.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    ajv: {
+      // A wrong type is the client's mistake to hear about, not something to coerce or silently drop.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
+    },
+  }) as unknown as FastifyInstance;
+
+  requestIdentity(app);
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isAbortError(error) && reply.raw.destroyed) {
+      request.log.info("client went away before the response");
+      return;
+    }
+    const failure = toGatewayError(error);
+    if (failure.status >= 500) request.log.error({ err: failure.cause ?? failure, code: failure.code }, failure.message);
+    else request.log.info({ code: failure.code, reason: failure.message }, "request rejected");
+    if (failure.retryAfterSeconds !== undefined) reply.header("retry-after", String(failure.retryAfterSeconds));
+    reply
+      .code(failure.status)
+      .send(errorEnvelope(apiFamilyOf(request.url), { code: failure.code, message: failure.message, param: failure.param, traceId: request.traceId }));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(
+      errorEnvelope(apiFamilyOf(request.url), {
+        code: "not_found",
+        message: `no route for ${request.method} ${request.url.split("?")[0]}`,
+        traceId: request.traceId,
+      }),
+    );
+  });
+
+  chatCompletionsRoute(app, { targets: deps.targets, signals: deps.signals, logger: deps.logger });
+  modelsRoute(app, deps.engines, Date.now());
+  sessionChatRoutes(app, { chat: deps.chat, store: deps.store, signals: deps.signals });
+  healthRoutes(app, { store: deps.store, engines: deps.engines, draining: deps.draining });
+  return app;
+}

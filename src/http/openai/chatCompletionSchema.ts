@@ -1,0 +1,49 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+const nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Number> | ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Boolean>>(schema: T) =>
+  Type.Optional(Type.Union([schema, Type.Null()]));
+
+const contentPart = Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) });
+
+const toolCall = Type.Object({
+  id: Type.String(),
+  type: Type.Literal("function"),
+  function: Type.Object({ name: Type.String(), arguments: Type.String() }),
+});
+
+const message = Type.Object({
+  role: Type.Union([Type.Literal("system"), Type.Literal("developer"), Type.Literal("user"), Type.Literal("assistant"), Type.Literal("tool")]),
+  content: Type.Optional(Type.Union([Type.String(), Type.Null(), Type.Array(contentPart)])),
+  name: Type.Optional(Type.String()),
+  tool_calls: Type.Optional(Type.Array(toolCall)),
+  tool_call_id: Type.Optional(Type.String()),
+});
+
+const tool = Type.Object({
+  type: Type.Literal("function"),
+  function: Type.Object({
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    parameters: Type.Optional(Type.Object({})),
+    strict: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  }),
+});
+
+/** OpenAI's request body; fields the gateway does not interpret are allowed and passed to OpenAI-type engines. */
+export const chatCompletionBody = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  messages: Type.Array(message, { minItems: 1 }),
+  stream: nullable(Type.Boolean()),
+  stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }), Type.Null()])),
+  max_tokens: nullable(Type.Integer({ minimum: 1 })),
+  max_completion_tokens: nullable(Type.Integer({ minimum: 1 })),
+  temperature: nullable(Type.Number({ minimum: 0, maximum: 2 })),
+  top_p: nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  n: nullable(Type.Integer({ minimum: 1 })),
+  seed: nullable(Type.Integer()),
+  stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 }), Type.Null()])),
+  tools: Type.Optional(Type.Array(tool)),
+  tool_choice: Type.Optional(Type.Unknown()),
+});
+
+export type ChatCompletionBody = Static<typeof chatCompletionBody> & Record<string, unknown>;

@@ -1,0 +1,54 @@
+import type { ChatMessage, ChatRequest } from "../../engines/spec.js";
+import { GatewayError } from "../../errors.js";
+import type { ChatCompletionBody } from "./chatCompletionSchema.js";
+
+const interpreted = new Set([
+  "model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n",
+  "seed", "stop", "tools", "tool_choice",
+]);
+
+/** OpenAI's wire request → the engine contract. `model` is filled in once the target engine is known. */
+export function toChatRequest(body: ChatCompletionBody): Omit<ChatRequest, "model"> {
+  if (typeof body.n === "number" && body.n > 1) {
+    throw new GatewayError("invalid_request", "n > 1 is not supported; send separate requests", { param: "n" });
+  }
+  const request: Omit<ChatRequest, "model"> = { messages: body.messages.map(toChatMessage) };
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens != null) request.maxTokens = maxTokens;
+  if (body.temperature != null) request.temperature = body.temperature;
+  if (body.top_p != null) request.topP = body.top_p;
+  if (body.seed != null) request.seed = body.seed;
+  if (body.stop != null) request.stop = typeof body.stop === "string" ? [body.stop] : body.stop;
+  if (body.tools && body.tools.length > 0) request.tools = body.tools;
+  if (body.tool_choice !== undefined) request.toolChoice = body.tool_choice;
+  let extra: Record<string, unknown> | undefined;
+  for (const key of Object.keys(body)) {
+    if (interpreted.has(key)) continue;
+    extra ??= {};
+    extra[key] = body[key];
+  }
+  if (extra) request.extra = extra;
+  return request;
+}
+
+function toChatMessage(message: ChatCompletionBody["messages"][number], index: number): ChatMessage {
+  const out: ChatMessage = { role: message.role === "developer" ? "system" : message.role, content: textOf(message.content, index) };
+  if (message.name !== undefined) out.name = message.name;
+  if (message.tool_calls) out.toolCalls = message.tool_calls;
+  if (message.tool_call_id !== undefined) out.toolCallId = message.tool_call_id;
+  return out;
+}
+
+function textOf(content: ChatCompletionBody["messages"][number]["content"], index: number): string | null {
+  if (content === undefined || content === null || typeof content === "string") return content ?? null;
+  return content
+    .map((part, partIndex) => {
+      if (part.type !== "text" || typeof part.text !== "string") {
+        throw new GatewayError("invalid_request", `content part type "${part.type}" is not supported; send text parts`, {
+          param: `messages[${index}].content[${partIndex}]`,
+        });
+      }
+      return part.text;
+    })
+    .join("");
+}

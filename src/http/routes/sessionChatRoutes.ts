@@ -1,0 +1,102 @@
+import type { FastifyInstance } from "fastify";
+import { Type, type Static } from "@sinclair/typebox";
+import type { SessionChat } from "../../chat/createSessionChat.js";
+import type { Store } from "../../store/openStore.js";
+import type { Session } from "../../store/sessions.js";
+import type { Message } from "../../store/messages.js";
+import { guardStore } from "../../chat/guardStore.js";
+import { GatewayError } from "../../errors.js";
+import type { RequestSignals } from "../requestSignals.js";
+import { openSseStream } from "../sseStream.js";
+import { pageQuery, parsePageQuery } from "../pageQuery.js";
+
+const uuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+const streamBody = Type.Object(
+  {
+    message: Type.String({ minLength: 1, maxLength: 200_000 }),
+    sessionId: Type.Optional(Type.String({ pattern: uuid })),
+    engine: Type.Optional(Type.String({ minLength: 1 })),
+    model: Type.Optional(Type.String({ minLength: 1 })),
+    system: Type.Optional(Type.String({ maxLength: 100_000 })),
+    projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const sessionParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
+
+export interface SessionChatRouteDeps {
+  chat: SessionChat;
+  store: Store;
+  signals: RequestSignals;
+}
+
+export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDeps): void {
+  app.post("/api/v2/chat/stream", { schema: { body: streamBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof streamBody>;
+    const signal = deps.signals.signalFor(request.raw, reply.raw);
+    const events = await deps.chat.start({ ...body, userId: request.userId, traceId: request.traceId, signal });
+    reply.hijack();
+    const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId });
+    try {
+      for await (const { event, data } of events) {
+        if (!(await sse.send(JSON.stringify(data), event))) break;
+      }
+    } finally {
+      sse.end();
+    }
+  });
+
+  app.get("/api/v2/chat/sessions", { schema: { querystring: pageQuery } }, async (request) => {
+    const page = parsePageQuery(request.query as Static<typeof pageQuery>);
+    const result = await guardStore(() => deps.store.sessions.list(request.userId, page));
+    return { data: result.items.map(sessionView), nextCursor: result.nextCursor };
+  });
+
+  app.get("/api/v2/chat/sessions/:id/messages", { schema: { params: sessionParams, querystring: pageQuery } }, async (request) => {
+    const { id } = request.params as Static<typeof sessionParams>;
+    const page = parsePageQuery(request.query as Static<typeof pageQuery>);
+    const session = await guardStore(() => deps.store.sessions.get(id, request.userId));
+    if (!session) throw new GatewayError("not_found", `session ${id} not found`);
+    const result = await guardStore(() => deps.store.messages.list(id, page));
+    return { data: result.items.map(messageView), nextCursor: result.nextCursor };
+  });
+
+  app.delete("/api/v2/chat/sessions/:id", { schema: { params: sessionParams } }, async (request, reply) => {
+    const { id } = request.params as Static<typeof sessionParams>;
+    const removed = await guardStore(() => deps.store.sessions.deactivate(id, request.userId));
+    if (!removed) throw new GatewayError("not_found", `session ${id} not found`);
+    return reply.code(204).send();
+  });
+}
+
+function sessionView(session: Session) {
+  return {
+    id: session.id,
+    title: session.title,
+    projectId: session.projectId,
+    engine: session.engine,
+    model: session.model,
+    messageCount: session.messageCount,
+    createdAt: new Date(session.createdAt).toISOString(),
+    updatedAt: new Date(session.updatedAt).toISOString(),
+  };
+}
+
+function messageView(message: Message) {
+  return {
+    id: message.id,
+    seq: message.seq,
+    role: message.role,
+    content: message.content,
+    toolCalls: message.toolCalls,
+    toolCallId: message.toolCallId,
+    engine: message.engine,
+    model: message.model,
+    traceId: message.traceId,
+    usage: message.inputTokens === null && message.outputTokens === null ? null : { inputTokens: message.inputTokens, outputTokens: message.outputTokens },
+    status: message.status,
+    createdAt: new Date(message.createdAt).toISOString(),
+  };
+}

@@ -1,0 +1,25 @@
+import { randomBytes } from "node:crypto";
+
+const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+type HeaderValue = string | string[] | undefined;
+
+/**
+ * The request's trace id: a W3C traceparent's trace id, else a well-formed X-Trace-ID / X-Correlation-ID, else a
+ * fresh W3C-shaped id. Malformed values are ignored rather than echoed, so headers cannot inject into logs.
+ */
+export function traceIdFrom(headers: Record<string, HeaderValue>): string {
+  const traceparent = first(headers.traceparent);
+  const match = traceparent ? traceparentPattern.exec(traceparent) : null;
+  if (match?.[1] && !/^0+$/.test(match[1])) return match[1];
+  for (const name of ["x-trace-id", "x-correlation-id"]) {
+    const value = first(headers[name]);
+    if (value && clientIdPattern.test(value)) return value;
+  }
+  return randomBytes(16).toString("hex");
+}
+
+function first(value: HeaderValue): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

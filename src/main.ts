@@ -1,0 +1,80 @@
+/**
+ * The composition root: configuration in, a listening server out. The only place things are wired together.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config/schema.js";
+import { createLogger, type Logger } from "./logger.js";
+import { openStore } from "./store/openStore.js";
+import { createEngines } from "./engines/createEngines.js";
+import { createTargetResolver } from "./engines/resolveTarget.js";
+import { createSessionChat } from "./chat/createSessionChat.js";
+import { createRequestSignals } from "./http/requestSignals.js";
+import { buildApp } from "./http/buildApp.js";
+
+export interface RunningServer {
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  app: FastifyInstance;
+  logger: Logger;
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests and streams finish for up to drainTimeoutMs,
+   * then cut what is left, close engines and the store. Safe to call more than once.
+   */
+  shutdown(): Promise<void>;
+}
+
+export async function startServer(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const store = await openStore(config.store.url, { logger });
+  const engines = createEngines(config.engines, logger);
+  const targets = createTargetResolver(engines);
+  const chat = createSessionChat({
+    store,
+    targets,
+    historyWindow: config.chat.historyWindow,
+    defaultEngine: config.chat.defaultEngine,
+    logger,
+  });
+  const signals = createRequestSignals();
+  let draining = false;
+  const app = buildApp({ config, logger, store, engines, targets, chat, signals, draining: () => draining });
+
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await Promise.allSettled(engines.map((engine) => engine.close()));
+    await store.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.server.port;
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      draining = true;
+      logger.info({ inFlight: signals.inFlight, drainTimeoutMs: config.server.drainTimeoutMs }, "shutting down: draining");
+      const closed = app.close();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        closed.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), config.server.drainTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        logger.warn({ inFlight: signals.inFlight }, "drain timeout reached: aborting what is left");
+        signals.abortAll(new DOMException("the server is shutting down", "AbortError"));
+        app.server.closeAllConnections();
+        await closed;
+      }
+      await Promise.allSettled(engines.map((engine) => engine.close()));
+      await store.close();
+      logger.info("shutdown complete");
+    })());
+
+  logger.info({ url: `http://${host}:${port}`, engines: engines.map((e) => e.name), store: store.dialect }, "switchyard listening");
+  return { url: `http://${host}:${port}`, app, logger, shutdown };
+}

@@ -1,0 +1,218 @@
+/**
+ * The history of a session, one row per message, numbered by `seq` (1-based, gapless, unique per session).
+ * Appends are the only writer of seq and message_count, which keeps message_count equal to the highest seq.
+ */
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { ToolCall } from "../engines/spec.js";
+import { GatewayError } from "../errors.js";
+import type { Database, MessageRow } from "./schema.js";
+import { assertLimit, decodeCursor, encodeCursor } from "./cursor.js";
+import { systemClock, type Clock } from "./clock.js";
+
+export type MessageStatus = "complete" | "incomplete";
+
+export interface Message {
+  id: string;
+  sessionId: string;
+  seq: number;
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+  toolCalls: ToolCall[] | null;
+  toolCallId: string | null;
+  engine: string | null;
+  model: string | null;
+  traceId: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  status: MessageStatus;
+  createdAt: number;
+}
+
+export type NewMessage = Omit<
+  Message,
+  | "id"
+  | "sessionId"
+  | "seq"
+  | "createdAt"
+  | "toolCalls"
+  | "toolCallId"
+  | "engine"
+  | "model"
+  | "traceId"
+  | "inputTokens"
+  | "outputTokens"
+> &
+  Partial<Pick<Message, "toolCalls" | "toolCallId" | "engine" | "model" | "traceId" | "inputTokens" | "outputTokens">>;
+
+export interface MessagePatch {
+  content: string;
+  status: MessageStatus;
+  toolCalls?: ToolCall[] | null;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  engine?: string | null;
+  model?: string | null;
+}
+
+export interface MessagePage {
+  items: Message[];
+  nextCursor: string | null;
+}
+
+export interface MessageStore {
+  /** Appends in one transaction: assigns ids and consecutive seq numbers, bumps the session's message_count and updated_at (and sets its title from the first user message when it has none, first 80 chars). */
+  append(sessionId: string, messages: NewMessage[]): Promise<Message[]>;
+  /** Finalises a message written earlier (e.g. the assistant placeholder): content, status, tool calls, token counts, engine/model. */
+  finish(id: string, patch: MessagePatch): Promise<void>;
+  /** The last `limit` messages of the session in chronological order (limit 0 → []). */
+  recent(sessionId: string, limit: number): Promise<Message[]>;
+  /** Chronological (oldest first) keyset page. */
+  list(sessionId: string, page: { limit: number; cursor?: string | undefined }): Promise<MessagePage>;
+}
+
+const TITLE_LENGTH = 80;
+// Bounds each INSERT well under SQLite's bound-parameter limit and keeps every synchronous call short.
+const INSERT_CHUNK = 100;
+const CURSOR_KIND = "message";
+type MessageKey = readonly [seq: number];
+
+const isMessageKey = (parts: readonly unknown[]): parts is MessageKey =>
+  parts.length === 1 && Number.isSafeInteger(parts[0]);
+
+export function createMessageStore(db: Kysely<Database>, options: { now?: Clock } = {}): MessageStore {
+  const now = options.now ?? systemClock;
+
+  return {
+    async append(sessionId, messages) {
+      if (messages.length === 0) return [];
+      const at = now();
+      const title = titleFrom(messages);
+      return db.transaction().execute(async (trx) => {
+        // Bumping the counter first takes the session's row lock on PostgreSQL (as SELECT ... FOR UPDATE would), so
+        // racing appends queue here and each reads the count the previous one committed. SQLite runs one
+        // transaction at a time on its single connection, so the same statement is enough there.
+        const bumped = await trx
+          .updateTable("sessions")
+          .set((eb) => ({
+            message_count: eb("message_count", "+", messages.length),
+            updated_at: at,
+            title: eb.fn.coalesce("title", eb.val(title)),
+          }))
+          .where("id", "=", sessionId)
+          .where("active", "=", 1)
+          .returning("message_count")
+          .executeTakeFirst();
+        if (bumped === undefined) throw new GatewayError("not_found", "The session does not exist.");
+
+        const firstSeq = bumped.message_count - messages.length + 1;
+        const rows = messages.map((message, index) => toRow(message, sessionId, firstSeq + index, at));
+        for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+          await trx.insertInto("messages").values(rows.slice(start, start + INSERT_CHUNK)).execute();
+        }
+        return rows.map(toMessage);
+      });
+    },
+
+    async finish(id, patch) {
+      // Undefined fields are left as they are (Kysely skips undefined values); null clears them.
+      const result = await db
+        .updateTable("messages")
+        .set({
+          content: patch.content,
+          status: patch.status,
+          tool_calls: patch.toolCalls === undefined ? undefined : serializeToolCalls(patch.toolCalls),
+          input_tokens: patch.inputTokens,
+          output_tokens: patch.outputTokens,
+          engine: patch.engine,
+          model: patch.model,
+        })
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new GatewayError("not_found", "The message does not exist.");
+    },
+
+    async recent(sessionId, limit) {
+      assertLimit(limit, 0);
+      if (limit === 0) return [];
+      const rows = await db
+        .selectFrom("messages")
+        .selectAll()
+        .where("session_id", "=", sessionId)
+        .orderBy("seq", "desc")
+        .limit(limit)
+        .execute();
+      return rows.reverse().map(toMessage);
+    },
+
+    async list(sessionId, page) {
+      assertLimit(page.limit, 1);
+      const afterSeq = page.cursor === undefined ? 0 : decodeCursor(CURSOR_KIND, page.cursor, isMessageKey)[0];
+      const rows = await db
+        .selectFrom("messages")
+        .selectAll()
+        .where("session_id", "=", sessionId)
+        .where("seq", ">", afterSeq)
+        .orderBy("seq", "asc")
+        .limit(page.limit + 1)
+        .execute();
+      const items = rows.slice(0, page.limit).map(toMessage);
+      const last = items.at(-1);
+      const nextCursor = rows.length > page.limit && last !== undefined ? encodeCursor(CURSOR_KIND, [last.seq]) : null;
+      return { items, nextCursor };
+    },
+  };
+}
+
+/** The first user message with some text, whitespace collapsed, cut to TITLE_LENGTH characters (not UTF-16 units). */
+function titleFrom(messages: readonly NewMessage[]): string | null {
+  for (const message of messages) {
+    if (message.role !== "user") continue;
+    const text = message.content.replace(/\s+/g, " ").trim();
+    if (text !== "") return Array.from(text).slice(0, TITLE_LENGTH).join("");
+  }
+  return null;
+}
+
+function serializeToolCalls(toolCalls: ToolCall[] | null): string | null {
+  return toolCalls === null ? null : JSON.stringify(toolCalls);
+}
+
+function toRow(message: NewMessage, sessionId: string, seq: number, createdAt: number): MessageRow {
+  return {
+    id: randomUUID(),
+    session_id: sessionId,
+    seq,
+    role: message.role,
+    content: message.content,
+    tool_calls: serializeToolCalls(message.toolCalls ?? null),
+    tool_call_id: message.toolCallId ?? null,
+    engine: message.engine ?? null,
+    model: message.model ?? null,
+    trace_id: message.traceId ?? null,
+    input_tokens: message.inputTokens ?? null,
+    output_tokens: message.outputTokens ?? null,
+    status: message.status,
+    created_at: createdAt,
+  };
+}
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    seq: row.seq,
+    role: row.role,
+    content: row.content,
+    // Written only by this store, from ToolCall[]; parsing back needs no further validation.
+    toolCalls: row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as ToolCall[]),
+    toolCallId: row.tool_call_id,
+    engine: row.engine,
+    model: row.model,
+    traceId: row.trace_id,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    status: row.status,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * Every migration, by name. Kysely applies them in name order, so names start with a zero-padded number; one set
+ * serves both dialects. Bundled in code (not read from a folder) so the compiled package needs no file layout.
+ */
+import type { Migration } from "kysely";
+import * as sessionsMessages from "./001_sessions_messages.js";
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  "001_sessions_messages": sessionsMessages,
+};

@@ -1,0 +1,49 @@
+/**
+ * The Kysely view of the database. Column names are snake_case as stored; the stores map rows to the camelCase
+ * domain types they export. Timestamps are epoch milliseconds (bigint, read back as numbers on both dialects).
+ */
+import type { Generated, Selectable } from "kysely";
+import type { MessageStatus } from "./messages.js";
+import type { Role } from "../engines/spec.js";
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  project_id: string | null;
+  title: string | null;
+  /** Engine preference / affinity: the engine that served the session last. */
+  engine: string | null;
+  model: string | null;
+  message_count: Generated<number>;
+  /** 0 or 1: booleans are integers so one schema fits SQLite and PostgreSQL. */
+  active: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  session_id: string;
+  /** 1-based position within the session; (session_id, seq) is unique. */
+  seq: number;
+  role: Role;
+  content: Generated<string>;
+  /** JSON text of ToolCall[]. */
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  engine: string | null;
+  model: string | null;
+  trace_id: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  status: MessageStatus;
+  created_at: number;
+}
+
+export interface Database {
+  sessions: SessionsTable;
+  messages: MessagesTable;
+}
+
+export type SessionRow = Selectable<SessionsTable>;
+export type MessageRow = Selectable<MessagesTable>;
