@@ -7,8 +7,8 @@ import type { Logger } from "../logger.js";
 import type { Store } from "../store/openStore.js";
 import type { Session } from "../store/sessions.js";
 import type { TargetResolver, Target } from "../engines/resolveTarget.js";
-import type { FinishReason, StreamPart, ToolCall, Usage } from "../engines/spec.js";
-import { mergeToolCallDelta, orderedToolCalls } from "../engines/mergeToolCallDelta.js";
+import type { FinishReason, StreamPart, Usage } from "../engines/spec.js";
+import { createResponseAccumulator } from "../engines/createResponseAccumulator.js";
 import { startStream } from "../engines/startStream.js";
 import { GatewayError, isAbortError, isGatewayError } from "../errors.js";
 import { buildPrompt } from "./buildPrompt.js";
@@ -96,10 +96,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       if (!stored) throw new GatewayError("internal_error", "the assistant message was not stored");
       const assistant = stored;
 
-      let text = "";
-      let usage: Usage | null = null;
-      let finishReason: FinishReason | null = null;
-      const toolCalls = new Map<number, ToolCall>();
+      const response = createResponseAccumulator();
       let completed = false;
       let persisted = false;
 
@@ -108,10 +105,11 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
         if (persisted) return;
         persisted = true;
         try {
+          const { text, toolCalls, usage } = response.result();
           await store.messages.finish(assistant.id, {
             content: text,
             status: completed ? "complete" : "incomplete",
-            toolCalls: toolCalls.size > 0 ? orderedToolCalls(toolCalls) : null,
+            toolCalls: toolCalls.length > 0 ? toolCalls : null,
             inputTokens: usage?.inputTokens ?? null,
             outputTokens: usage?.outputTokens ?? null,
             engine: target.engine.name,
@@ -138,27 +136,16 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
             data: { sessionId: session.id, messageId: assistant.id, traceId: request.traceId, engine: target.engine.name, model: target.model },
           };
           for await (const part of stream) {
-            switch (part.type) {
-              case "text-delta":
-                text += part.text;
-                yield { event: "token", data: { text: part.text } };
-                break;
-              case "tool-call-delta":
-                mergeToolCallDelta(toolCalls, part);
-                break;
-              case "usage":
-                usage = part.usage;
-                break;
-              case "finish":
-                finishReason = part.reason;
-                break;
-              case "error":
-                throw part.error;
-            }
+            response.add(part);
+            if (part.type === "text-delta") yield { event: "token", data: { text: part.text } };
           }
           completed = true;
           await persist();
-          yield { event: "done", data: { usage, finishReason, durationMs: Math.round(performance.now() - startedAt) } };
+          const { usage, finishReason } = response.result();
+          yield {
+            event: "done",
+            data: { usage: usage ?? null, finishReason: finishReason ?? null, durationMs: Math.round(performance.now() - startedAt) },
+          };
         } catch (error) {
           await persist();
           if (request.signal.aborted || isAbortError(error)) return;

@@ -1,37 +1,11 @@
-import type { FinishReason, StreamPart, ToolCall, Usage } from "./spec.js";
-import { mergeToolCallDelta, orderedToolCalls } from "./mergeToolCallDelta.js";
+import type { StreamPart } from "./spec.js";
+import { createResponseAccumulator, type CollectedResponse } from "./createResponseAccumulator.js";
 
-export interface CollectedResponse {
-  text: string;
-  toolCalls: ToolCall[];
-  finishReason: FinishReason | undefined;
-  usage: Usage | undefined;
-}
+export type { CollectedResponse };
 
-/** A non-streaming call is the stream collected: text joined, tool-call deltas merged by index. */
+/** A non-streaming call is the stream collected. */
 export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<CollectedResponse> {
-  let text = "";
-  const calls = new Map<number, ToolCall>();
-  let finishReason: FinishReason | undefined;
-  let usage: Usage | undefined;
-  for await (const part of parts) {
-    switch (part.type) {
-      case "text-delta":
-        text += part.text;
-        break;
-      case "tool-call-delta":
-        mergeToolCallDelta(calls, part);
-        break;
-      case "usage":
-        usage = part.usage;
-        break;
-      case "finish":
-        finishReason = part.reason;
-        break;
-      case "error":
-        throw part.error;
-    }
-  }
-  const toolCalls = orderedToolCalls(calls);
-  return { text, toolCalls, finishReason, usage };
+  const response = createResponseAccumulator();
+  for await (const part of parts) response.add(part);
+  return response.result();
 }
