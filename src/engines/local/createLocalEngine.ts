@@ -71,7 +71,6 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
       setState({ phase: "ready", loaded, pool: createSequencePool(loaded.context, loaded.chatWrapper) });
       logger.info(
         {
-          engine: config.name,
           model: modelPath,
           chatWrapper: loaded.chatWrapper.wrapperName,
           contextSize: loaded.context.contextSize,
@@ -88,7 +87,7 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
           ? message
           : `cannot load model ${modelPath}: ${message}`;
       setState({ phase: "failed", reason });
-      if (!closing.signal.aborted) logger.error({ engine: config.name, err: error }, reason);
+      if (!closing.signal.aborted) logger.error({ err: error }, reason);
       return undefined;
     } finally {
       link.unlink();
@@ -196,7 +195,7 @@ function reportDownload(
     const decile = Math.floor(percent / 10);
     if (decile > loggedDecile) {
       loggedDecile = decile;
-      logger.info({ engine: config.name, model: config.model, downloadedBytes, totalBytes }, `downloading model: ${percent}%`);
+      logger.info({ model: config.model, downloadedBytes, totalBytes }, `downloading model: ${percent}%`);
     }
   };
 }

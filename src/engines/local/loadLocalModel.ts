@@ -46,7 +46,7 @@ export async function loadLocalModel(
       build: "never",
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
-        const entry = { engine: config.name, llamaCpp: message.trim() };
+        const entry = { llamaCpp: message.trim() };
         if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) logger.error(entry, "llama.cpp error");
         else if (level === LlamaLogLevel.warn) logger.warn(entry, "llama.cpp warning");
       },
