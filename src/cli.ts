@@ -75,6 +75,15 @@ async function serve(configPath: string | undefined): Promise<number> {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // SIGHUP re-reads the file: engines and routes change without dropping streams; a bad file changes nothing.
+    process.on("SIGHUP", () => {
+      try {
+        const next = loadConfig({ path: configPath });
+        server.reload(next.config);
+      } catch (error) {
+        server.logger.error({ err: error }, "configuration reload rejected; keeping the current configuration");
+      }
+    });
   });
 }
 

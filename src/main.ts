@@ -5,8 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/schema.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/openStore.js";
-import { createEngines } from "./engines/createEngines.js";
-import { createTargetResolver } from "./engines/resolveTarget.js";
+import { createRouting } from "./routing/createRouting.js";
 import { createSessionChat } from "./chat/createSessionChat.js";
 import { createRequestSignals } from "./http/requestSignals.js";
 import { buildApp } from "./http/buildApp.js";
@@ -21,28 +20,26 @@ export interface RunningServer {
    * then cut what is left, close engines and the store. Safe to call more than once.
    */
   shutdown(): Promise<void>;
+  /**
+   * Applies the engines, routes and routing of a new configuration without dropping in-flight streams. Server,
+   * store and chat settings need a restart.
+   */
+  reload(config: Readonly<Config>): { added: string[]; removed: string[]; kept: string[] };
 }
 
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.log.level);
   const store = await openStore(config.store.url, { logger });
-  const engines = createEngines(config.engines, logger);
-  const targets = createTargetResolver(engines);
-  const chat = createSessionChat({
-    store,
-    targets,
-    historyWindow: config.chat.historyWindow,
-    defaultEngine: config.chat.defaultEngine,
-    logger,
-  });
+  const routing = createRouting(config, logger);
+  const chat = createSessionChat({ store, router: routing.router, historyWindow: config.chat.historyWindow, logger });
   const signals = createRequestSignals();
   let draining = false;
-  const app = buildApp({ config, logger, store, engines, targets, chat, signals, draining: () => draining });
+  const app = buildApp({ config, logger, store, router: routing.router, chat, signals, draining: () => draining });
 
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
-    await Promise.allSettled(engines.map((engine) => engine.close()));
+    await routing.close();
     await store.close();
     throw error;
   }
@@ -70,11 +67,20 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
         app.server.closeAllConnections();
         await closed;
       }
-      await Promise.allSettled(engines.map((engine) => engine.close()));
+      await routing.close();
       await store.close();
       logger.info("shutdown complete");
     })());
 
-  logger.info({ url: `http://${host}:${port}`, engines: engines.map((e) => e.name), store: store.dialect }, "switchyard listening");
-  return { url: `http://${host}:${port}`, app, logger, shutdown };
+  const reload = (next: Readonly<Config>) => {
+    const changes = routing.reload(next);
+    logger.info(changes, "engines and routes reloaded");
+    return changes;
+  };
+
+  logger.info(
+    { url: `http://${host}:${port}`, engines: routing.router().engines.map((g) => g.engine.name), store: store.dialect },
+    "switchyard listening",
+  );
+  return { url: `http://${host}:${port}`, app, logger, shutdown, reload };
 }

@@ -1,18 +1,21 @@
 /**
- * The session chat pipeline: find or create the session, assemble the prompt from its history window, run the
- * engine, and persist both turns. The assistant turn is written first as `incomplete` and finished at the end,
- * so a crash, an abort or an engine failure never loses the user's message or leaves a turn marked complete.
+ * The session chat pipeline: find or create the session, pick the plan (request, A/B variant, affinity), assemble
+ * the prompt from its history window, run the router, and persist both turns. The assistant turn is written first
+ * as `incomplete` and finished at the end, so a crash, an abort or an engine failure never loses the user's
+ * message or leaves a turn marked complete.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/openStore.js";
 import type { Session } from "../store/sessions.js";
-import type { TargetResolver, Target } from "../engines/resolveTarget.js";
-import type { FinishReason, StreamPart, Usage } from "../engines/spec.js";
+import type { FinishReason, Usage } from "../engines/spec.js";
+import type { Router } from "../routing/createRouter.js";
+import { ensureUsable } from "../routing/createRouter.js";
 import { createResponseAccumulator } from "../engines/createResponseAccumulator.js";
-import { startStream } from "../engines/startStream.js";
 import { GatewayError, isAbortError, isGatewayError } from "../errors.js";
 import { buildPrompt } from "./buildPrompt.js";
 import { guardStore } from "./guardStore.js";
+import { chooseVariant, type ChosenVariant } from "./chooseVariant.js";
 
 export interface SessionChatRequest {
   userId: string;
@@ -23,85 +26,76 @@ export interface SessionChatRequest {
   system?: string | undefined;
   projectId?: string | undefined;
   traceId: string;
+  traceparent?: string | undefined;
   signal: AbortSignal;
 }
 
 export type SessionEvent =
-  | { event: "meta"; data: { sessionId: string; messageId: string; traceId: string; engine: string; model: string } }
+  | {
+      event: "meta";
+      data: { sessionId: string; messageId: string; traceId: string; engine: string; model: string; experiment?: { id: string; variant: string } };
+    }
   | { event: "token"; data: { text: string } }
   | { event: "done"; data: { usage: Usage | null; finishReason: FinishReason | null; durationMs: number } }
   | { event: "error"; data: { code: string; message: string } };
 
 export interface SessionChatDeps {
   store: Store;
-  targets: TargetResolver;
+  router(): Router;
   historyWindow: number;
-  defaultEngine: string;
   logger: Logger;
 }
 
 export interface SessionChat {
   /**
-   * Resolves once the engine produced its first part; rejects (with nothing sent) on bad input or when the
-   * engine fails before that. The returned events start with `meta` and end with `done` or `error`.
+   * Resolves once an engine produced its first part; rejects (with nothing sent) on bad input or when every
+   * target failed before that. The returned events start with `meta` and end with `done` or `error`.
    */
   start(request: SessionChatRequest): Promise<AsyncIterable<SessionEvent>>;
 }
 
 export function createSessionChat(deps: SessionChatDeps): SessionChat {
-  const { store, targets, logger } = deps;
-
-  const chooseTarget = (request: SessionChatRequest, session: Session | undefined): Target => {
-    if (request.engine !== undefined) return targets.byEngine(request.engine, request.model);
-    if (session?.engine && request.model === undefined) {
-      // Affinity: keep the engine that served this session while it can still serve it.
-      try {
-        return targets.byEngine(session.engine, session.model ?? undefined);
-      } catch (error) {
-        if (!isGatewayError(error)) throw error;
-      }
-    }
-    return targets.byEngine(deps.defaultEngine, request.model);
-  };
+  const { store, logger } = deps;
 
   return {
     async start(request) {
       const startedAt = performance.now();
+      const router = deps.router();
       const existing = request.sessionId
         ? await guardStore(() => store.sessions.get(request.sessionId as string, request.userId))
         : undefined;
       if (request.sessionId && !existing) {
         throw new GatewayError("not_found", `session ${request.sessionId} not found`, { param: "sessionId" });
       }
-      const target = chooseTarget(request, existing);
+      const sessionId = existing?.id ?? randomUUID();
+      const variant = await chooseVariant(store, request, sessionId);
+      const engineChoice = variant?.variant.engine ?? request.engine ?? "auto";
+      const modelChoice = variant?.variant.engine !== undefined || variant?.variant.model !== undefined ? variant.variant.model : request.model;
+      const plan = router.planForEngine(engineChoice, modelChoice);
+      ensureUsable(plan);
       const history = existing ? await guardStore(() => store.messages.recent(existing.id, deps.historyWindow)) : [];
-      const prompt = buildPrompt(history, request.message, request.system);
+      const prompt = buildPrompt(history, request.message, variant?.variant.system ?? request.system);
 
-      const session =
+      const session: Session =
         existing ??
-        (await guardStore(() =>
-          store.sessions.create({
-            userId: request.userId,
-            projectId: request.projectId ?? null,
-            engine: target.engine.name,
-            model: target.model,
-          }),
-        ));
+        (await guardStore(() => store.sessions.create({ id: sessionId, userId: request.userId, projectId: request.projectId ?? null })));
+      const recorded = variant ? { experimentId: variant.experimentId, variant: variant.variant.name } : {};
       const [, stored] = await guardStore(() =>
         store.messages.append(session.id, [
-          { role: "user", content: request.message, status: "complete", traceId: request.traceId },
-          { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, engine: target.engine.name, model: target.model },
+          { role: "user", content: request.message, status: "complete", traceId: request.traceId, ...recorded },
+          { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded },
         ]),
       );
       if (!stored) throw new GatewayError("internal_error", "the assistant message was not stored");
       const assistant = stored;
 
       const response = createResponseAccumulator();
+      let served: { engine: string; model: string; ttftMs: number } | undefined;
       let completed = false;
       let persisted = false;
 
       // Runs once, whichever way the turn ends: finished, failed, aborted, or abandoned by its consumer.
-      const persist = async (): Promise<void> => {
+      const persist = async (failure?: unknown): Promise<void> => {
         if (persisted) return;
         persisted = true;
         try {
@@ -112,29 +106,45 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
             toolCalls: toolCalls.length > 0 ? toolCalls : null,
             inputTokens: usage?.inputTokens ?? null,
             outputTokens: usage?.outputTokens ?? null,
-            engine: target.engine.name,
-            model: target.model,
+            engine: served?.engine ?? null,
+            model: served?.model ?? null,
+            ttftMs: served?.ttftMs ?? null,
+            latencyMs: Math.round(performance.now() - startedAt),
+            // A client that left is not the engine's failure: only real failures carry a code.
+            errorCode: failure === undefined || request.signal.aborted || isAbortError(failure) ? null : isGatewayError(failure) ? failure.code : "internal_error",
           });
-          if (completed) await store.sessions.setEngine(session.id, target.engine.name, target.model);
+          if (completed && served) await store.sessions.setEngine(session.id, served.engine, served.model);
         } catch (error) {
           logger.error({ err: error, sessionId: session.id, messageId: assistant.id }, "failed to persist the assistant message");
         }
       };
 
-      let stream: AsyncIterable<StreamPart>;
+      let opened: Awaited<ReturnType<Router["open"]>>;
       try {
-        stream = await startStream(target.engine.stream({ model: target.model, messages: prompt }, { signal: request.signal }));
+        const affinity = !variant && request.engine === undefined && session.engine && session.model ? { engine: session.engine, model: session.model } : undefined;
+        opened = await router.open(plan, { messages: prompt, ...(variant ? variant.params : {}) }, {
+          signal: request.signal,
+          prefer: affinity,
+          ...(request.traceparent ? { traceparent: request.traceparent } : {}),
+        });
       } catch (error) {
-        await persist();
+        await persist(error);
         throw error;
       }
+      served = { engine: opened.target.guarded.engine.name, model: opened.target.model, ttftMs: opened.opened.ttftMs };
+      const meta = {
+        sessionId: session.id,
+        messageId: assistant.id,
+        traceId: request.traceId,
+        engine: served.engine,
+        model: served.model,
+        ...(variant ? { experiment: { id: variant.experimentId, variant: variant.variant.name } } : {}),
+      };
+      const stream = opened.opened.parts;
 
       async function* events(): AsyncGenerator<SessionEvent> {
         try {
-          yield {
-            event: "meta",
-            data: { sessionId: session.id, messageId: assistant.id, traceId: request.traceId, engine: target.engine.name, model: target.model },
-          };
+          yield { event: "meta", data: meta };
           for await (const part of stream) {
             response.add(part);
             if (part.type === "text-delta") yield { event: "token", data: { text: part.text } };
@@ -147,7 +157,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
             data: { usage: usage ?? null, finishReason: finishReason ?? null, durationMs: Math.round(performance.now() - startedAt) },
           };
         } catch (error) {
-          await persist();
+          await persist(error);
           if (request.signal.aborted || isAbortError(error)) return;
           if (!isGatewayError(error)) logger.error({ err: error, sessionId: session.id }, "session chat stream failed");
           const failure = isGatewayError(error) ? error : new GatewayError("internal_error", "the generation failed");
@@ -160,3 +170,5 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
     },
   };
 }
+
+export type { ChosenVariant };

@@ -9,6 +9,65 @@ const engineName = z
 
 const positiveInt = z.number().int().positive();
 
+export const timeoutsSchema = z
+  .object({
+    /** Longest wait for the first token, counted from the request (queue wait and retries included). */
+    ttftMs: positiveInt.default(10_000),
+    /** Longest a whole generation may take on this engine. */
+    totalMs: positiveInt.default(90_000),
+  })
+  .strict();
+
+export const retrySchema = z
+  .object({
+    /** Retries after the first try, on connect errors, 429 and 5xx, only before any output. */
+    attempts: z.number().int().min(0).max(10).default(2),
+    baseDelayMs: positiveInt.default(100),
+    /** Upper bound of one backoff delay; a longer Retry-After moves on to the next target instead. */
+    maxDelayMs: positiveInt.default(5_000),
+  })
+  .strict();
+
+export const breakerSchema = z
+  .object({
+    /** Opens when failures / requests over the window reach this ratio. */
+    failureRatio: z.number().gt(0).lte(1).default(0.5),
+    /** Requests needed in the window before the ratio counts. */
+    minRequests: positiveInt.default(10),
+    windowMs: positiveInt.default(30_000),
+    /** Wait before one trial request is let through. */
+    halfOpenAfterMs: positiveInt.default(30_000),
+  })
+  .strict();
+
+/** Resilience settings every engine type shares. */
+const policyFields = {
+  maxQueue: z.number().int().min(0).default(100),
+  timeouts: timeoutsSchema.prefault({}),
+  retry: retrySchema.prefault({}),
+  breaker: breakerSchema.prefault({}),
+};
+
+const routeTargetSchema = z.union([
+  z.string().regex(/^[^/]+\/.+$/, "a target is engine/model"),
+  z
+    .object({
+      target: z.string().regex(/^[^/]+\/.+$/, "a target is engine/model"),
+      weight: z.number().min(0).default(1),
+    })
+    .strict(),
+]);
+
+export const routeSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'"),
+    strategy: z.enum(["fallback", "weighted", "least-latency", "least-busy"]).default("fallback"),
+    targets: z.array(routeTargetSchema).min(1),
+    /** Overrides the engines' timeouts for requests on this route. */
+    timeouts: timeoutsSchema.partial().strict().optional(),
+  })
+  .strict();
+
 export const openAIEngineSchema = z
   .object({
     name: engineName,
@@ -21,6 +80,7 @@ export const openAIEngineSchema = z
     maxConcurrency: positiveInt.default(20),
     /** Keep-alive connections kept per upstream origin. */
     connections: positiveInt.default(64),
+    ...policyFields,
   })
   .strict();
 
@@ -39,6 +99,7 @@ export const localEngineSchema = z
     threads: z.number().int().min(0).default(1),
     gpu: z.enum(["auto", "cuda", "vulkan", "metal", "off"]).default("off"),
     maxTokens: positiveInt.default(512),
+    ...policyFields,
   })
   .strict();
 
@@ -65,6 +126,14 @@ export const configSchema = z
       .strict()
       .prefault({}),
     engines: z.array(engineSchema).default([]),
+    routes: z.array(routeSchema).default([]),
+    routing: z
+      .object({
+        /** The route that `auto` means; without one, `auto` tries every engine in configured order. */
+        default: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     chat: z
       .object({
         historyWindow: z.number().int().min(0).default(20),
@@ -87,9 +156,33 @@ export const configSchema = z
       }
       seen.add(engine.name);
     });
+    const modelsOf = new Map(config.engines.map((engine) => [engine.name, engine.type === "openai" ? engine.models : [engine.modelName]]));
+    const routes = new Set<string>();
+    config.routes.forEach((route, index) => {
+      if (routes.has(route.name) || seen.has(route.name)) {
+        ctx.addIssue({ code: "custom", path: ["routes", index, "name"], message: `"${route.name}" is already an engine or route name` });
+      }
+      routes.add(route.name);
+      route.targets.forEach((target, t) => {
+        const text = typeof target === "string" ? target : target.target;
+        const slash = text.indexOf("/");
+        const models = modelsOf.get(text.slice(0, slash));
+        if (!models) {
+          ctx.addIssue({ code: "custom", path: ["routes", index, "targets", t], message: `no engine named "${text.slice(0, slash)}"` });
+        } else if (!models.includes(text.slice(slash + 1))) {
+          ctx.addIssue({ code: "custom", path: ["routes", index, "targets", t], message: `engine "${text.slice(0, slash)}" serves no model "${text.slice(slash + 1)}" (it serves: ${models.join(", ")})` });
+        }
+      });
+      if (route.strategy === "weighted" && !route.targets.some((target) => typeof target === "string" || target.weight > 0)) {
+        ctx.addIssue({ code: "custom", path: ["routes", index, "targets"], message: "a weighted route needs a target with weight > 0" });
+      }
+    });
+    if (config.routing.default !== undefined && !routes.has(config.routing.default)) {
+      ctx.addIssue({ code: "custom", path: ["routing", "default"], message: `no route named "${config.routing.default}"` });
+    }
     const preferred = config.chat.defaultEngine;
-    if (preferred !== "auto" && !seen.has(preferred)) {
-      ctx.addIssue({ code: "custom", path: ["chat", "defaultEngine"], message: `no engine named "${preferred}"` });
+    if (preferred !== "auto" && !seen.has(preferred) && !routes.has(preferred)) {
+      ctx.addIssue({ code: "custom", path: ["chat", "defaultEngine"], message: `no engine or route named "${preferred}"` });
     }
   });
 
@@ -97,3 +190,7 @@ export type Config = z.infer<typeof configSchema>;
 export type EngineConfig = z.infer<typeof engineSchema>;
 export type OpenAIEngineConfig = z.infer<typeof openAIEngineSchema>;
 export type LocalEngineConfig = z.infer<typeof localEngineSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+export type RetryConfig = z.infer<typeof retrySchema>;
+export type BreakerConfig = z.infer<typeof breakerSchema>;

@@ -5,8 +5,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
-import type { Engine } from "../engines/spec.js";
-import type { TargetResolver } from "../engines/resolveTarget.js";
+import type { Router } from "../routing/createRouter.js";
 import type { SessionChat } from "../chat/createSessionChat.js";
 import type { Store } from "../store/openStore.js";
 import type { Logger } from "../logger.js";
@@ -18,14 +17,16 @@ import type { RequestSignals } from "./requestSignals.js";
 import { chatCompletionsRoute } from "./routes/chatCompletionsRoute.js";
 import { modelsRoute } from "./routes/modelsRoute.js";
 import { sessionChatRoutes } from "./routes/sessionChatRoutes.js";
+import { abRoutes } from "./routes/abRoutes.js";
+import { feedbackRoute } from "./routes/feedbackRoute.js";
 import { healthRoutes } from "./routes/healthRoutes.js";
+import { adminEnginesRoute } from "./routes/adminEnginesRoute.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
   logger: Logger;
   store: Store;
-  engines: readonly Engine[];
-  targets: TargetResolver;
+  router(): Router;
   chat: SessionChat;
   signals: RequestSignals;
   draining(): boolean;
@@ -69,9 +70,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
   });
 
-  chatCompletionsRoute(app, { targets: deps.targets, signals: deps.signals, logger: deps.logger });
-  modelsRoute(app, deps.engines, Date.now());
+  chatCompletionsRoute(app, { router: deps.router, signals: deps.signals, logger: deps.logger });
+  modelsRoute(app, deps.router, Date.now());
   sessionChatRoutes(app, { chat: deps.chat, store: deps.store, signals: deps.signals });
-  healthRoutes(app, { store: deps.store, engines: deps.engines, draining: deps.draining });
+  abRoutes(app, { store: deps.store });
+  feedbackRoute(app, { store: deps.store });
+  healthRoutes(app, { store: deps.store, router: deps.router, draining: deps.draining });
+  adminEnginesRoute(app, { router: deps.router });
   return app;
 }

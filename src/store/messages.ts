@@ -2,11 +2,12 @@
  * The history of a session, one row per message, numbered by `seq` (1-based, gapless, unique per session).
  * Appends are the only writer of seq and message_count, which keeps message_count equal to the highest seq.
  */
-import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ToolCall } from "../engines/spec.js";
 import { GatewayError } from "../errors.js";
-import type { Database, MessageRow } from "./schema.js";
+import type { Database } from "./schema.js";
+import { serializeToolCalls, toMessage, toMessageRow } from "./messageRows.js";
+import { setMessageFeedback } from "./setMessageFeedback.js";
 import { assertLimit, decodeCursor, encodeCursor } from "./cursor.js";
 import { systemClock, type Clock } from "./clock.js";
 
@@ -27,14 +28,18 @@ export interface Message {
   outputTokens: number | null;
   status: MessageStatus;
   createdAt: number;
+  ttftMs: number | null;
+  latencyMs: number | null;
+  /** Why the engine failed (a GatewayError code); null when it completed or the client went away. */
+  errorCode: string | null;
+  experimentId: string | null;
+  variant: string | null;
+  feedbackScore: number | null;
 }
 
-export type NewMessage = Omit<
-  Message,
-  | "id"
-  | "sessionId"
-  | "seq"
-  | "createdAt"
+/** Set by the store (identity, order, time) or only later, by finish() and setFeedback(). */
+type AssignedLater = "id" | "sessionId" | "seq" | "createdAt" | "ttftMs" | "latencyMs" | "errorCode" | "feedbackScore";
+type OptionalOnAppend =
   | "toolCalls"
   | "toolCallId"
   | "engine"
@@ -42,8 +47,10 @@ export type NewMessage = Omit<
   | "traceId"
   | "inputTokens"
   | "outputTokens"
-> &
-  Partial<Pick<Message, "toolCalls" | "toolCallId" | "engine" | "model" | "traceId" | "inputTokens" | "outputTokens">>;
+  | "experimentId"
+  | "variant";
+
+export type NewMessage = Omit<Message, AssignedLater | OptionalOnAppend> & Partial<Pick<Message, OptionalOnAppend>>;
 
 export interface MessagePatch {
   content: string;
@@ -53,6 +60,9 @@ export interface MessagePatch {
   outputTokens?: number | null;
   engine?: string | null;
   model?: string | null;
+  ttftMs?: number | null;
+  latencyMs?: number | null;
+  errorCode?: string | null;
 }
 
 export interface MessagePage {
@@ -69,6 +79,11 @@ export interface MessageStore {
   recent(sessionId: string, limit: number): Promise<Message[]>;
   /** Chronological (oldest first) keyset page. */
   list(sessionId: string, page: { limit: number; cursor?: string | undefined }): Promise<MessagePage>;
+  /**
+   * Records a user's score for an assistant message in one of their active sessions (a later score replaces an
+   * earlier one). False when there is no such message: missing, not an assistant's, someone else's, or deactivated.
+   */
+  setFeedback(messageId: string, userId: string, score: number): Promise<boolean>;
 }
 
 const TITLE_LENGTH = 80;
@@ -106,7 +121,7 @@ export function createMessageStore(db: Kysely<Database>, options: { now?: Clock 
         if (bumped === undefined) throw new GatewayError("not_found", "The session does not exist.");
 
         const firstSeq = bumped.message_count - messages.length + 1;
-        const rows = messages.map((message, index) => toRow(message, sessionId, firstSeq + index, at));
+        const rows = messages.map((message, index) => toMessageRow(message, sessionId, firstSeq + index, at));
         for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
           await trx.insertInto("messages").values(rows.slice(start, start + INSERT_CHUNK)).execute();
         }
@@ -126,6 +141,9 @@ export function createMessageStore(db: Kysely<Database>, options: { now?: Clock 
           output_tokens: patch.outputTokens,
           engine: patch.engine,
           model: patch.model,
+          ttft_ms: patch.ttftMs,
+          latency_ms: patch.latencyMs,
+          error_code: patch.errorCode,
         })
         .where("id", "=", id)
         .executeTakeFirst();
@@ -161,6 +179,10 @@ export function createMessageStore(db: Kysely<Database>, options: { now?: Clock 
       const nextCursor = rows.length > page.limit && last !== undefined ? encodeCursor(CURSOR_KIND, [last.seq]) : null;
       return { items, nextCursor };
     },
+
+    setFeedback(messageId, userId, score) {
+      return setMessageFeedback(db, { messageId, userId, score, at: now() });
+    },
   };
 }
 
@@ -172,47 +194,4 @@ function titleFrom(messages: readonly NewMessage[]): string | null {
     if (text !== "") return Array.from(text).slice(0, TITLE_LENGTH).join("");
   }
   return null;
-}
-
-function serializeToolCalls(toolCalls: ToolCall[] | null): string | null {
-  return toolCalls === null ? null : JSON.stringify(toolCalls);
-}
-
-function toRow(message: NewMessage, sessionId: string, seq: number, createdAt: number): MessageRow {
-  return {
-    id: randomUUID(),
-    session_id: sessionId,
-    seq,
-    role: message.role,
-    content: message.content,
-    tool_calls: serializeToolCalls(message.toolCalls ?? null),
-    tool_call_id: message.toolCallId ?? null,
-    engine: message.engine ?? null,
-    model: message.model ?? null,
-    trace_id: message.traceId ?? null,
-    input_tokens: message.inputTokens ?? null,
-    output_tokens: message.outputTokens ?? null,
-    status: message.status,
-    created_at: createdAt,
-  };
-}
-
-function toMessage(row: MessageRow): Message {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    seq: row.seq,
-    role: row.role,
-    content: row.content,
-    // Written only by this store, from ToolCall[]; parsing back needs no further validation.
-    toolCalls: row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as ToolCall[]),
-    toolCallId: row.tool_call_id,
-    engine: row.engine,
-    model: row.model,
-    traceId: row.trace_id,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    status: row.status,
-    createdAt: row.created_at,
-  };
 }

@@ -7,6 +7,7 @@ import { GatewayError } from "../errors.js";
 import type { Clock } from "./clock.js";
 import type { Database } from "./schema.js";
 import type { StoreLogger } from "./storeLogger.js";
+import { createExperimentStore, type ExperimentStore } from "./experiments.js";
 import { createMessageStore, type MessageStore } from "./messages.js";
 import { createSessionStore, type SessionStore } from "./sessions.js";
 import { migrateToLatest } from "./migrateToLatest.js";
@@ -18,6 +19,7 @@ export interface Store {
   dialect: "sqlite" | "postgres";
   sessions: SessionStore;
   messages: MessageStore;
+  experiments: ExperimentStore;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     dialect: target.dialect,
     sessions: createSessionStore(db, stores),
     messages: createMessageStore(db, stores),
+    experiments: createExperimentStore(db, stores),
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");
       try {

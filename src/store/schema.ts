@@ -4,6 +4,7 @@
  */
 import type { Generated, Selectable } from "kysely";
 import type { MessageStatus } from "./messages.js";
+import type { ExperimentStatus } from "./experiments.js";
 import type { Role } from "../engines/spec.js";
 
 export interface SessionsTable {
@@ -38,12 +39,36 @@ export interface MessagesTable {
   output_tokens: number | null;
   status: MessageStatus;
   created_at: number;
+  /** Time to first token and to the end of the answer, as the engine served it (assistant messages). */
+  ttft_ms: number | null;
+  latency_ms: number | null;
+  /** The GatewayError code of an engine failure; null when the answer completed or the client went away. */
+  error_code: string | null;
+  /** The A/B experiment and variant that served this message, when one applied. */
+  experiment_id: string | null;
+  variant: string | null;
+  feedback_score: number | null;
+  feedback_at: number | null;
+}
+
+export interface ExperimentsTable {
+  id: string;
+  name: string;
+  status: ExperimentStatus;
+  applies_to: string;
+  assign_by: "user" | "session";
+  /** JSON text of Variant[]. */
+  variants: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface Database {
   sessions: SessionsTable;
   messages: MessagesTable;
+  experiments: ExperimentsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type ExperimentRow = Selectable<ExperimentsTable>;

@@ -22,6 +22,8 @@ export interface Session {
 }
 
 export interface NewSession {
+  /** Chosen by the caller when something (an A/B assignment) must know it before the row exists. */
+  id?: string;
   userId: string;
   projectId?: string | null;
   title?: string | null;
@@ -59,7 +61,7 @@ export function createSessionStore(db: Kysely<Database>, options: { now?: Clock 
     async create(input) {
       const at = now();
       const row: SessionRow = {
-        id: randomUUID(),
+        id: input.id ?? randomUUID(),
         user_id: input.userId,
         project_id: input.projectId ?? null,
         title: input.title ?? null,

@@ -43,6 +43,12 @@ eachDialect("message store", (context) => {
       outputTokens: null,
       status: "incomplete",
       createdAt: placeholder.createdAt,
+      ttftMs: null,
+      latencyMs: null,
+      errorCode: null,
+      experimentId: null,
+      variant: null,
+      feedbackScore: null,
     });
 
     const second = await context.store.messages.append(session.id, [user("And of Spain?")]);

@@ -29,7 +29,7 @@ eachDialect("openStore", (context) => {
       { role: "assistant", content: "I will.", status: "complete", inputTokens: 5, outputTokens: 3 },
     ]);
     await first.close();
-    assert.deepEqual(firstLog.entries[0]?.obj, { dialect: context.dialect, migrationsApplied: ["001_sessions_messages"] });
+    assert.deepEqual(firstLog.entries[0]?.obj, { dialect: context.dialect, migrationsApplied: ["001_sessions_messages", "002_experiments"] });
 
     const secondLog = recordingLogger();
     const second = await openStore(url, { logger: secondLog });

@@ -62,6 +62,21 @@ export interface MockScript {
   rawBody?: Array<string | Uint8Array>;
   /** Answer with a chat.completion even when asked to stream, as some upstreams do. */
   ignoreStream?: boolean;
+  /**
+   * Send a `data: {not json` event after N text chunks (after all of them when N is larger), then the rest of the
+   * stream, finish_reason and [DONE] as usual: a client that skips bad chunks would see a clean success.
+   * Streaming only.
+   */
+  malformedAfterChunks?: number;
+  /**
+   * No chunk carries a finish_reason (the stream still ends with usage, when asked, and [DONE]); a non-streaming
+   * answer gets `"finish_reason": null`.
+   */
+  omitFinishReason?: boolean;
+  /** Destroy the socket after the finish_reason chunk (and the usage chunk, when asked), before [DONE]. */
+  dropAfterFinish?: boolean;
+  /** Hold the response before its headers until this settles (or the client goes away), to test concurrency. */
+  holdUntil?: Promise<unknown>;
 }
 
 export interface RecordedRequest {
@@ -81,6 +96,8 @@ export interface MockUpstream {
   completedStreams: number;
   /** Responses currently open. */
   inFlight: number;
+  /** The most chat/completions responses open at once since the last reset() (which zeroes it). */
+  maxInFlight: number;
   /** TCP connections accepted, to check that clients reuse keep-alive sockets. */
   connections: number;
   /** Settable; default () => ({}). */
@@ -130,6 +147,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     abortedStreams: 0,
     completedStreams: 0,
     inFlight: 0,
+    maxInFlight: 0,
     connections: 0,
     script: defaultScript,
     models: ["mock-model"],
@@ -153,6 +171,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       mock.requests = [];
       mock.abortedStreams = 0;
       mock.completedStreams = 0;
+      mock.maxInFlight = 0;
       mock.connections = 0;
       mock.script = defaultScript;
       mock.models = ["mock-model"];
@@ -196,6 +215,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
     track(res);
     if (script.hang) return;
+    if (script.holdUntil && !(await holdUntil(res, script.holdUntil))) return;
     if (script.headersDelayMs && !(await pause(res, script.headersDelayMs))) return;
 
     if (script.status !== undefined) {
@@ -218,6 +238,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
   function track(res: ServerResponse): void {
     mock.inFlight++;
+    mock.maxInFlight = Math.max(mock.maxInFlight, mock.inFlight);
     res.on("close", () => {
       mock.inFlight--;
       if (res.writableEnded) mock.completedStreams++;
@@ -245,6 +266,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
     let sent = 0;
     for (const text of chunks) {
+      if (script.malformedAfterChunks === sent && !(await write(res, malformedEvent))) return;
       if (script.dropAfterChunks === sent) return drop(res);
       if (script.midStreamError?.afterChunks === sent) return midStreamError(res, script.midStreamError.message);
       if (script.stallAfterChunks === sent) return;
@@ -252,6 +274,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       if (!(await write(res, event(chunkJson(envelope, { content: text }, null))))) return;
       sent++;
     }
+    if (script.malformedAfterChunks !== undefined && script.malformedAfterChunks >= sent && !(await write(res, malformedEvent))) return;
     if (script.dropAfterChunks !== undefined && script.dropAfterChunks <= sent) return drop(res);
     if (script.midStreamError && script.midStreamError.afterChunks <= sent) return midStreamError(res, script.midStreamError.message);
     if (script.stallAfterChunks !== undefined && script.stallAfterChunks <= sent) return;
@@ -265,10 +288,13 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       }
     }
 
-    const finishReason = script.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop");
-    if (!(await write(res, event(chunkJson(envelope, {}, finishReason))))) return;
+    if (!script.omitFinishReason) {
+      const finishReason = script.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop");
+      if (!(await write(res, event(chunkJson(envelope, {}, finishReason))))) return;
+    }
     const usage = usageOf(script, body, sent + toolPieces);
     if (envelope.includeUsage && usage && !(await write(res, event(usageChunkJson(envelope, usage))))) return;
+    if (script.dropAfterFinish) return drop(res);
     // One write with the end of the chunked body, as real servers do: the client sees [DONE] and the end together.
     if (!res.destroyed) res.end("data: [DONE]\n\n");
   }
@@ -277,7 +303,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const chunks = textChunksOf(script);
     const toolCalls = script.toolCalls;
     const text = chunks.length > 0 || !toolCalls ? chunks.join("") : null;
-    const finishReason = script.finishReason ?? (toolCalls && toolCalls.length > 0 ? "tool_calls" : "stop");
+    const finishReason = script.omitFinishReason ? null : (script.finishReason ?? (toolCalls && toolCalls.length > 0 ? "tool_calls" : "stop"));
     const usage = usageOf(script, body, chunks.length + (toolCalls?.length ?? 0));
     sendRaw(res, 200, completionJson(envelope, text, toolCalls, finishReason, usage));
   }
@@ -307,6 +333,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   return mock;
 }
 
+/** Cut off mid-object, as a proxy that truncates a line would leave it. */
+const malformedEvent = "data: {not json\n\n";
+
 function event(json: string): string {
   return `data: ${json}\n\n`;
 }
@@ -330,6 +359,20 @@ function write(res: ServerResponse, data: string | Uint8Array): Promise<boolean>
     };
     res.once("drain", onDrain);
     res.once("close", onClose);
+  });
+}
+
+/** Waits for `until` unless the client goes away first; false when it did. */
+function holdUntil(res: ServerResponse, until: Promise<unknown>): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const onClose = () => resolve(false);
+    res.once("close", onClose);
+    const settle = () => {
+      res.off("close", onClose);
+      resolve(!res.destroyed);
+    };
+    until.then(settle, settle);
   });
 }
 

@@ -89,7 +89,7 @@ export function completionJson(
   envelope: ChunkEnvelope,
   text: string | null,
   toolCalls: MockToolCall[] | undefined,
-  finishReason: string,
+  finishReason: string | null,
   usage: MockUsage | null,
 ): string {
   const message: Record<string, unknown> = { role: "assistant", content: text, refusal: null };

@@ -28,7 +28,21 @@ export interface OpenAIEngineOptions {
 const errorBodyLimit = 64 * 1024;
 const completionBodyLimit = 16 * 1024 * 1024;
 
-/** An engine for any OpenAI-compatible upstream (OpenAI, vLLM, llama.cpp server, Ollama). */
+/**
+ * An engine for any OpenAI-compatible upstream (OpenAI, vLLM, llama.cpp server, Ollama).
+ *
+ * What the router can rely on (it may fall back only before the first part, reading `code` and `retryable`):
+ * - Thrown before any part, `retryable: true`: engine_unavailable (unreachable, reset or closed before headers),
+ *   engine_timeout (no headers in time, 408), engine_overloaded (429, with retryAfterSeconds when sent),
+ *   upstream_error (5xx; a stream cut, malformed, in-band error or missing finish_reason before any output;
+ *   a JSON answer that is not a finished completion).
+ * - Thrown before any part, `retryable: false`: invalid_request (the request is at fault: 400/404/413/422) and
+ *   upstream_error for rejected credentials (401/403) or an unexpected status.
+ * - After the first part nothing is retryable. A malformed chunk, an in-band error or an end without
+ *   finish_reason arrive as a terminal `error` part (upstream_error); a lost connection (upstream_error) or a
+ *   silent upstream (engine_timeout) are thrown. A connection lost after finish_reason is a complete answer.
+ * - A fired signal rejects with an AbortError, never a GatewayError.
+ */
 export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEngineOptions = {}): Engine {
   const endpoint = chatCompletionsUrl(config.baseUrl);
   const path = endpoint.pathname + endpoint.search;
@@ -76,7 +90,6 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
 
       if (isJson(response.headers["content-type"])) {
         const parts = completionToParts(await readBoundedText(body, completionBodyLimit));
-        if (!parts) throw new GatewayError("upstream_error", "upstream answered with neither an event stream nor a completion");
         for (const part of parts) {
           if (signal.aborted) throw abortError(signal);
           yield part;
@@ -89,34 +102,58 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
       const parser = createSseParser((data) => translateChunk(data, state, pending));
       // undici's body ignores setEncoding; a StringDecoder keeps characters split across chunks whole.
       const decoder = new StringDecoder("utf8");
+      // Whether the consumer holds a part: from then on a failure is reported, never retried.
+      let started = false;
+      // A transport failure while reading, held until the parts that arrived before it are out.
+      let lost: unknown;
       try {
         for await (const bytes of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
           parser.feed(decoder.write(bytes));
           for (let i = 0; i < pending.length; i++) {
             if (signal.aborted) throw abortError(signal);
+            started = true;
             yield pending[i] as StreamPart;
           }
           pending.length = 0;
-          if (state.failed) return;
-          if (state.done) break;
+          if (state.failure || state.done) break;
         }
-        if (!state.done) parser.end();
+        if (!state.failure && !state.done) {
+          parser.feed(decoder.end());
+          parser.end();
+        }
       } catch (error) {
         if (signal.aborted) throw abortError(signal);
-        if (error instanceof RangeError) throw new GatewayError("upstream_error", error.message, { cause: error });
-        const code = errorCode(error);
-        if (code === "UND_ERR_BODY_TIMEOUT") throw mapTransportError(error);
-        // Anything without a transport code is a bug here, not the upstream's doing: let it surface as it is.
-        if (code === undefined) throw error;
-        // A connection lost after finish_reason still delivered the whole answer; only usage may be missing.
-        if (!state.finished) throw streamCutShort(error);
+        if (error instanceof RangeError) {
+          // The SSE parser refusing an endless line: the stream is malformed, not the connection.
+          state.failure ??= { message: error.message, cause: error };
+        } else {
+          // Anything without a transport code is a bug here, not the upstream's doing: let it surface as it is.
+          if (errorCode(error) === undefined) throw error;
+          lost = error;
+        }
       }
       for (const part of pending) {
         if (signal.aborted) throw abortError(signal);
+        started = true;
         yield part;
       }
-      if (state.failed) return;
-      if (!state.done && !state.finished) throw streamCutShort(undefined);
+      pending.length = 0;
+
+      if (lost !== undefined && !state.failure) {
+        if (errorCode(lost) === "UND_ERR_BODY_TIMEOUT") throw withRetryable(mapTransportError(lost), !started);
+        // A connection lost after finish_reason still delivered the whole answer; only usage may be missing.
+        if (!state.finished) throw streamCutShort(lost, started);
+      } else if (!state.failure && !state.finished) {
+        state.failure = { message: "upstream ended the stream without a finish reason" };
+      }
+      if (state.failure) {
+        const { message, cause } = state.failure;
+        const error = new GatewayError("upstream_error", message, { retryable: !started, ...(cause === undefined ? {} : { cause }) });
+        // Before output it is an ordinary failure the router may retry elsewhere; after, the consumer must see it in-band.
+        if (!started) throw error;
+        yield { type: "error", error };
+        return;
+      }
       complete = state.done;
       if (state.usage) {
         if (signal.aborted) throw abortError(signal);
@@ -174,6 +211,15 @@ function withoutKey(text: string, apiKey: string | undefined): string {
   return apiKey && text.includes(apiKey) ? text.split(apiKey).join("[redacted]") : text;
 }
 
-function streamCutShort(cause: unknown): GatewayError {
-  return new GatewayError("upstream_error", "upstream closed the stream before it finished", { retryable: false, cause });
+function streamCutShort(cause: unknown, started: boolean): GatewayError {
+  return new GatewayError("upstream_error", "upstream closed the stream before it finished", { retryable: !started, cause });
+}
+
+function withRetryable(error: GatewayError, retryable: boolean): GatewayError {
+  if (error.retryable === retryable) return error;
+  return new GatewayError(error.code, error.message, {
+    retryable,
+    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    cause: error.cause,
+  });
 }

@@ -1,4 +1,3 @@
-import { GatewayError } from "../../errors.js";
 import type { FinishReason, StreamPart, Usage } from "../spec.js";
 
 /** The subset of OpenAI's `chat.completion.chunk` the engine reads; every field is checked before use. */
@@ -29,12 +28,18 @@ export interface OpenAIUsage {
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
+/** Why the stream cannot be trusted past a point; the engine turns it into a thrown error or an `error` part. */
+export interface StreamFailure {
+  message: string;
+  cause?: unknown;
+}
+
 export interface ChunkState {
   /** `[DONE]` arrived. */
   done: boolean;
   finished: boolean;
-  /** An in-band error was turned into an error part; nothing may follow it. */
-  failed: boolean;
+  /** Set once; nothing after it is translated, since parts past a broken chunk could be anything. */
+  failure: StreamFailure | undefined;
   /**
    * The latest usage seen. Held back and emitted once at the end: upstreams send it after finish_reason, on the
    * same chunk, or (vLLM's continuous usage stats) on every chunk, and consumers want exactly one.
@@ -42,28 +47,36 @@ export interface ChunkState {
   usage: Usage | undefined;
 }
 
+export const malformedChunkMessage = "upstream sent a malformed chunk";
+
 export function newChunkState(): ChunkState {
-  return { done: false, finished: false, failed: false, usage: undefined };
+  return { done: false, finished: false, failure: undefined, usage: undefined };
 }
 
 /** Translates one SSE `data` payload into parts appended to `out`. */
 export function translateChunk(data: string, state: ChunkState, out: StreamPart[]): void {
-  if (state.done || state.failed) return;
+  if (state.done || state.failure) return;
   if (data === "[DONE]") {
     state.done = true;
     return;
   }
+  // An empty `data:` line carries nothing; some servers use one as a keep-alive.
   if (data.length === 0) return;
-  let chunk: OpenAIChunk;
+  let parsed: unknown;
   try {
-    chunk = JSON.parse(data) as OpenAIChunk;
-  } catch {
-    fail(state, out, "upstream sent a stream chunk that is not JSON");
+    parsed = JSON.parse(data);
+  } catch (error) {
+    state.failure = { message: malformedChunkMessage, cause: error };
     return;
   }
-  if (typeof chunk !== "object" || chunk === null) return;
+  if (!isChunk(parsed)) {
+    // Skipping it would let a broken upstream pass for one that merely said nothing.
+    state.failure = { message: malformedChunkMessage };
+    return;
+  }
+  const chunk = parsed;
   if (chunk.error !== undefined && chunk.error !== null) {
-    fail(state, out, inBandErrorMessage(chunk.error));
+    state.failure = { message: inBandErrorMessage(chunk.error) };
     return;
   }
   const choices = chunk.choices;
@@ -72,7 +85,7 @@ export function translateChunk(data: string, state: ChunkState, out: StreamPart[
       // The engine contract streams one choice; extra choices (n > 1 via extra) are not ours to merge.
       if (choice.index !== undefined && choice.index !== 0) continue;
       const delta = choice.delta;
-      if (delta) {
+      if (typeof delta === "object" && delta !== null) {
         const content = delta.content;
         if (typeof content === "string" && content.length > 0) out.push({ type: "text-delta", text: content });
         if (Array.isArray(delta.tool_calls)) pushToolCallDeltas(delta.tool_calls, out);
@@ -84,7 +97,20 @@ export function translateChunk(data: string, state: ChunkState, out: StreamPart[
       }
     }
   }
-  if (chunk.usage) state.usage = toUsage(chunk.usage);
+  if (isObject(chunk.usage)) state.usage = toUsage(chunk.usage);
+}
+
+/** An object carrying choices (each an object), an error or usage: anything else is not a chunk we can read. */
+function isChunk(value: unknown): value is OpenAIChunk {
+  if (!isObject(value)) return false;
+  const { choices, error, usage } = value as { choices?: unknown; error?: unknown; usage?: unknown };
+  if (error !== undefined && error !== null) return true;
+  if (Array.isArray(choices)) return choices.every(isObject) && (usage === undefined || usage === null || isObject(usage));
+  return (choices === undefined || choices === null) && isObject(usage);
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function pushToolCallDeltas(calls: OpenAIToolCallDelta[], out: StreamPart[]): void {
@@ -100,11 +126,6 @@ function pushToolCallDeltas(calls: OpenAIToolCallDelta[], out: StreamPart[]): vo
     }
     out.push(part);
   }
-}
-
-function fail(state: ChunkState, out: StreamPart[], message: string): void {
-  state.failed = true;
-  out.push({ type: "error", error: new GatewayError("upstream_error", message, { retryable: false }) });
 }
 
 function inBandErrorMessage(error: unknown): string {

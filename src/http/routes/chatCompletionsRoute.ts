@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { collectStream } from "../../engines/collectStream.js";
-import { startStream } from "../../engines/startStream.js";
-import type { TargetResolver } from "../../engines/resolveTarget.js";
+import type { Router } from "../../routing/createRouter.js";
 import type { Logger } from "../../logger.js";
 import { chatCompletionBody, type ChatCompletionBody } from "../openai/chatCompletionSchema.js";
 import { toChatRequest } from "../openai/toChatRequest.js";
@@ -12,7 +11,7 @@ import type { RequestSignals } from "../requestSignals.js";
 import { openSseStream } from "../sseStream.js";
 
 export interface ChatCompletionsDeps {
-  targets: TargetResolver;
+  router(): Router;
   signals: RequestSignals;
   logger: Logger;
 }
@@ -21,14 +20,14 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
   app.post("/v1/chat/completions", { schema: { body: chatCompletionBody } }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
     const chatRequest = toChatRequest(body);
-    const target = deps.targets.byModel(body.model);
+    const router = deps.router();
+    const plan = router.planForModel(body.model);
     const signal = deps.signals.signalFor(request.raw, reply.raw);
     const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
     const created = Math.floor(Date.now() / 1000);
-    const model = `${target.engine.name}/${target.model}`;
-    const parts = await startStream(
-      target.engine.stream({ ...chatRequest, model: target.model }, { signal, traceparent: request.traceparent }),
-    );
+    const { target, opened } = await router.open(plan, chatRequest, { signal, traceparent: request.traceparent });
+    const model = `${target.guarded.engine.name}/${target.model}`;
+    const parts = opened.parts;
 
     if (!body.stream) {
       const collected = await collectStream(parts);

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
-import type { Engine } from "../../engines/spec.js";
+import type { Router } from "../../routing/createRouter.js";
 import type { Store } from "../../store/openStore.js";
 
 export interface HealthDeps {
   store: Store;
-  engines: readonly Engine[];
+  router(): Router;
   /** True once shutdown began: readiness fails so load balancers stop sending work. */
   draining(): boolean;
   storeTimeoutMs?: number;
@@ -15,16 +15,17 @@ export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
 
   app.get("/health/ready", async (_request, reply) => {
     const store = await checkStore(deps.store, deps.storeTimeoutMs ?? 2000);
-    const engines = Object.fromEntries(deps.engines.map((engine) => [engine.name, { type: engine.type, ...engine.status() }]));
-    const usableEngine = Object.values(engines).some((engine) => engine.usable);
+    const states = deps.router().engines.map((guarded) => guarded.state());
+    const engines = Object.fromEntries(states.map(({ name, ...state }) => [name, state]));
     const reasons: string[] = [];
     if (deps.draining()) reasons.push("shutting down");
     if (!store.ok) reasons.push(`store: ${store.error}`);
-    if (!usableEngine) {
+    // An open breaker is not a reason to leave the load balancer: every replica would see the same upstream.
+    if (!states.some((state) => state.usable)) {
       reasons.push(
-        deps.engines.length === 0
+        states.length === 0
           ? "no engines configured"
-          : `no usable engine (${deps.engines.map((e) => `${e.name}: ${e.status().reason ?? "unavailable"}`).join("; ")})`,
+          : `no usable engine (${states.map((s) => `${s.name}: ${s.reason ?? "unavailable"}`).join("; ")})`,
       );
     }
     reply.code(reasons.length === 0 ? 200 : 503);

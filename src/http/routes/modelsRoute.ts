@@ -1,14 +1,21 @@
 import type { FastifyInstance } from "fastify";
-import type { Engine } from "../../engines/spec.js";
+import type { Router } from "../../routing/createRouter.js";
 import { GatewayError } from "../../errors.js";
 
-/** Every configured `engine/model`, usable or not: a client can see what exists; readiness says what works. */
-export function modelsRoute(app: FastifyInstance, engines: readonly Engine[], startedAt: number): void {
+/**
+ * Every configured `engine/model` and route, usable or not: a client can see what exists; readiness says what works.
+ */
+export function modelsRoute(app: FastifyInstance, router: () => Router, startedAt: number): void {
   const created = Math.floor(startedAt / 1000);
-  const list = () =>
-    engines.flatMap((engine) =>
-      engine.models.map((model) => ({ id: `${engine.name}/${model}`, object: "model", created, owned_by: engine.name })),
-    );
+  const list = () => {
+    const current = router();
+    return [
+      ...current.engines.flatMap(({ engine }) =>
+        engine.models.map((model) => ({ id: `${engine.name}/${model}`, object: "model", created, owned_by: engine.name })),
+      ),
+      ...current.routes.map((route) => ({ id: route.name, object: "model", created, owned_by: "switchyard" })),
+    ];
+  };
   app.get("/v1/models", async () => ({ object: "list", data: list() }));
   app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
     const found = list().find((model) => model.id === request.params["*"]);

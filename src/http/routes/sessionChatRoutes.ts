@@ -36,7 +36,13 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
   app.post("/api/v2/chat/stream", { schema: { body: streamBody } }, async (request, reply) => {
     const body = request.body as Static<typeof streamBody>;
     const signal = deps.signals.signalFor(request.raw, reply.raw);
-    const events = await deps.chat.start({ ...body, userId: request.userId, traceId: request.traceId, signal });
+    const events = await deps.chat.start({
+      ...body,
+      userId: request.userId,
+      traceId: request.traceId,
+      traceparent: request.traceparent,
+      signal,
+    });
     reply.hijack();
     const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId });
     try {

@@ -4,7 +4,9 @@
  */
 import type { Migration } from "kysely";
 import * as sessionsMessages from "./001_sessions_messages.js";
+import * as experiments from "./002_experiments.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
+  "002_experiments": experiments,
 };

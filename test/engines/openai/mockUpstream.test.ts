@@ -121,3 +121,53 @@ test("mock upstream counts a stream the client abandons as aborted", async () =>
   assert.equal(mock.abortedStreams, 1);
   assert.equal(mock.completedStreams, 0);
 });
+
+test("mock upstream's malformedAfterChunks sends a broken line, then the rest of the stream and [DONE]", async () => {
+  mock.script = () => ({ chunks: ["a", "b", "c"], malformedAfterChunks: 2 });
+  const lines = dataLines(await (await post({ model: "m1", messages, stream: true })).text());
+  const broken = lines.indexOf("{not json");
+  assert.ok(broken > 0, "the malformed line is there");
+  const contentBefore = lines.slice(0, broken).filter((line) => line.includes('"content":"a"') || line.includes('"content":"b"'));
+  assert.equal(contentBefore.length, 2, "after exactly two text chunks");
+  const after = lines.slice(broken + 1);
+  assert.ok(after.some((line) => line.includes('"content":"c"')));
+  assert.ok(after.some((line) => line.includes('"finish_reason":"stop"')));
+  assert.equal(lines.at(-1), "[DONE]");
+  assert.equal(lines.filter((line) => line === "{not json").length, 1);
+});
+
+test("mock upstream's omitFinishReason streams no finish_reason but still ends with [DONE]", async () => {
+  mock.script = () => ({ omitFinishReason: true });
+  const lines = dataLines(await (await post({ model: "m1", messages, stream: true })).text());
+  assert.equal(lines.at(-1), "[DONE]");
+  const chunks = lines.slice(0, -1).map((line) => JSON.parse(line) as { choices: Array<{ finish_reason: string | null }> });
+  assert.ok(chunks.length > 1);
+  assert.ok(chunks.every((chunk) => chunk.choices.every((choice) => choice.finish_reason === null)));
+
+  const completion = (await (await post({ model: "m1", messages })).json()) as { choices: Array<{ finish_reason: string | null }> };
+  assert.equal(completion.choices[0]?.finish_reason, null);
+});
+
+test("mock upstream's maxInFlight is the most responses open at once, and reset() zeroes it", async () => {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let arrivals = 0;
+  let allArrived = () => {};
+  const arrived = new Promise<void>((resolve) => (allArrived = resolve));
+  mock.script = () => {
+    if (++arrivals === 5) allArrived();
+    return { holdUntil: held, text: "ok" };
+  };
+  const responses = Array.from({ length: 5 }, () => post({ model: "m1", messages, stream: true }).then((response) => response.text()));
+  await arrived;
+  assert.equal(mock.maxInFlight, 5);
+  release();
+  for (const text of await Promise.all(responses)) assert.ok(text.endsWith("data: [DONE]\n\n"));
+  assert.equal(mock.maxInFlight, 5, "the high-water mark stays after the responses end");
+
+  mock.reset();
+  assert.equal(mock.maxInFlight, 0);
+  await (await post({ model: "m1", messages, stream: true })).text();
+  await (await post({ model: "m1", messages, stream: true })).text();
+  assert.equal(mock.maxInFlight, 1, "sequential requests never overlap");
+});

@@ -1,4 +1,4 @@
-import type { OpenAIEngineConfig } from "../../../src/config/schema.js";
+import { openAIEngineSchema, type OpenAIEngineConfig } from "../../../src/config/schema.js";
 import { createOpenAIEngine, type OpenAIEngineOptions } from "../../../src/engines/openai/createOpenAIEngine.js";
 import type { ChatRequest, Engine, StreamPart } from "../../../src/engines/spec.js";
 import { startMockUpstream, type MockUpstream } from "../../support/mockUpstream.js";
@@ -10,7 +10,7 @@ export interface OpenAIEngineFixture {
 }
 
 export function engineConfig(baseUrl: string, overrides: Partial<OpenAIEngineConfig> = {}): OpenAIEngineConfig {
-  return { name: "mock", type: "openai", baseUrl, models: ["mock-model"], headers: {}, maxConcurrency: 20, connections: 4, ...overrides };
+  return openAIEngineSchema.parse({ name: "mock", type: "openai", baseUrl, models: ["mock-model"], connections: 4, ...overrides });
 }
 
 export async function startOpenAIEngineFixture(

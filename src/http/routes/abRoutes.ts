@@ -1,0 +1,109 @@
+/**
+ * The A/B experiments admin API (`/api/v2/ab`). Engine names in variants are not checked against the
+ * configuration here: engines change at reload, and the chat pipeline reports an unknown one when it is used.
+ */
+import type { FastifyInstance } from "fastify";
+import { Type, type Static } from "@sinclair/typebox";
+import type { Store } from "../../store/openStore.js";
+import type { Experiment, ExperimentStatus } from "../../store/experiments.js";
+import { MAX_VARIANTS } from "../../store/checkVariants.js";
+import { guardStore } from "../../chat/guardStore.js";
+import { GatewayError } from "../../errors.js";
+
+// An enum (not a union of literals) so a wrong value is reported as "must be equal to one of the allowed values".
+const status = Type.Unsafe<ExperimentStatus>({ type: "string", enum: ["running", "paused", "stopped"] });
+const assignBy = Type.Unsafe<"user" | "session">({ type: "string", enum: ["user", "session"] });
+
+const variant = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    weight: Type.Number({ minimum: 0, maximum: 1_000_000 }),
+    engine: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    system: Type.Optional(Type.String({ maxLength: 100_000 })),
+    params: Type.Optional(
+      Type.Object(
+        {
+          temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+          topP: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const variants = Type.Array(variant, { minItems: 1, maxItems: MAX_VARIANTS });
+
+const createBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    appliesTo: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    assignBy: Type.Optional(assignBy),
+    status: Type.Optional(status),
+    variants,
+  },
+  { additionalProperties: false },
+);
+
+const patchBody = Type.Object({ status: Type.Optional(status), variants: Type.Optional(variants) }, { additionalProperties: false });
+
+const idParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
+
+export interface AbRouteDeps {
+  store: Store;
+}
+
+export function abRoutes(app: FastifyInstance, deps: AbRouteDeps): void {
+  const experiments = deps.store.experiments;
+  const notFound = (id: string) => new GatewayError("not_found", `experiment ${id} not found`);
+
+  app.post("/api/v2/ab", { schema: { body: createBody } }, async (request, reply) => {
+    const body = request.body as Static<typeof createBody>;
+    const experiment = await guardStore(() => experiments.create(body));
+    return reply.code(201).send(experimentView(experiment));
+  });
+
+  app.get("/api/v2/ab", async () => {
+    const all = await guardStore(() => experiments.list());
+    return { data: all.map(experimentView) };
+  });
+
+  app.get("/api/v2/ab/:id", { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params as Static<typeof idParams>;
+    const experiment = await guardStore(() => experiments.get(id));
+    if (experiment === undefined) throw notFound(id);
+    return experimentView(experiment);
+  });
+
+  app.patch("/api/v2/ab/:id", { schema: { params: idParams, body: patchBody } }, async (request) => {
+    const { id } = request.params as Static<typeof idParams>;
+    const patch = request.body as Static<typeof patchBody>;
+    const experiment = await guardStore(() => experiments.update(id, patch));
+    if (experiment === undefined) throw notFound(id);
+    return experimentView(experiment);
+  });
+
+  app.get("/api/v2/ab/:id/results", { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params as Static<typeof idParams>;
+    const experiment = await guardStore(() => experiments.get(id));
+    if (experiment === undefined) throw notFound(id);
+    const results = await guardStore(() => experiments.results(id));
+    return { experimentId: experiment.id, status: experiment.status, variants: results };
+  });
+}
+
+function experimentView(experiment: Experiment) {
+  return {
+    id: experiment.id,
+    name: experiment.name,
+    status: experiment.status,
+    appliesTo: experiment.appliesTo,
+    assignBy: experiment.assignBy,
+    variants: experiment.variants,
+    createdAt: new Date(experiment.createdAt).toISOString(),
+    updatedAt: new Date(experiment.updatedAt).toISOString(),
+  };
+}

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from "fastify";
+import type { Router } from "../../routing/createRouter.js";
+
+/** Engines with their live state (breaker, queue, latency) and the routes over them, for operators. */
+export function adminEnginesRoute(app: FastifyInstance, deps: { router(): Router }): void {
+  app.get("/api/v2/admin/engines", async () => {
+    const router = deps.router();
+    return {
+      engines: router.engines.map((guarded) => ({
+        ...guarded.state(),
+        timeouts: guarded.config.timeouts,
+        retry: guarded.config.retry,
+        breakerPolicy: guarded.config.breaker,
+      })),
+      routes: router.routes.map((route) => ({
+        name: route.name,
+        strategy: route.strategy,
+        targets: route.targets.map((t) => ({ target: `${t.guarded.engine.name}/${t.model}`, weight: t.weight })),
+        ...(route.timeouts ? { timeouts: route.timeouts } : {}),
+      })),
+    };
+  });
+}

@@ -1,0 +1,269 @@
+/**
+ * One engine behind its resilience policies, all cockatiel: bulkhead (maxConcurrency + bounded queue) →
+ * circuit breaker → retry with backoff → time-to-first-token timeout, with a total timeout spanning the stream.
+ * Everything before the first part is invisible to the client, so it can be retried or handed to another target;
+ * after it, a failure ends the stream with an error part and nothing is retried.
+ */
+import {
+  bulkhead,
+  circuitBreaker,
+  CircuitState,
+  handleWhen,
+  retry,
+  SamplingBreaker,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from "cockatiel";
+import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
+import type { ChatRequest, Engine, StreamPart } from "../engines/spec.js";
+import { GatewayError, isAbortError } from "../errors.js";
+import { holdPolicy, type HeldPolicy } from "./holdPolicy.js";
+import { fromPolicyError, isEngineFault, isRetryable } from "./policyErrors.js";
+import { retryBackoff } from "./retryBackoff.js";
+
+export type BreakerState = "closed" | "open" | "half-open" | "isolated";
+
+export interface GuardedEngineState {
+  name: string;
+  type: Engine["type"];
+  models: readonly string[];
+  usable: boolean;
+  reason?: string;
+  breaker: BreakerState;
+  inFlight: number;
+  queued: number;
+  maxConcurrency: number;
+  maxQueue: number;
+  /** Exponentially weighted moving average of time to first token, once measured. */
+  ewmaTtftMs: number | null;
+}
+
+export interface OpenOptions {
+  signal: AbortSignal;
+  traceparent?: string;
+  /** Route-level overrides of the engine's timeouts. */
+  timeouts?: Partial<TimeoutsConfig> | undefined;
+}
+
+export interface OpenedStream {
+  /** The whole stream, first part included. */
+  parts: AsyncIterable<StreamPart>;
+  ttftMs: number;
+  /** Tries it took on this engine (1 = no retry). */
+  attempts: number;
+}
+
+export interface GuardedEngine {
+  readonly engine: Engine;
+  readonly config: EngineConfig;
+  state(): GuardedEngineState;
+  /** Resolves once the engine produced its first part; rejects with a GatewayError (or an AbortError) otherwise. */
+  open(request: ChatRequest, options: OpenOptions): Promise<OpenedStream>;
+  /** Waits for in-flight streams to finish, then closes the engine. */
+  close(): Promise<void>;
+}
+
+const ewmaWeight = 0.3;
+const breakerStates: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half-open",
+  [CircuitState.Isolated]: "isolated",
+};
+
+export function createGuardedEngine(engine: Engine, config: EngineConfig): GuardedEngine {
+  const slots = bulkhead(config.maxConcurrency, config.maxQueue);
+  const breaker = circuitBreaker(handleWhen(isEngineFault), {
+    halfOpenAfter: config.breaker.halfOpenAfterMs,
+    breaker: new SamplingBreaker({
+      // cockatiel opens when failures exceed the threshold; the config says "at" the ratio.
+      threshold: Math.min(0.999, Math.max(0.001, config.breaker.failureRatio - 1e-9)),
+      duration: config.breaker.windowMs,
+      minimumRps: config.breaker.minRequests / (config.breaker.windowMs / 1000),
+    }),
+  });
+  const admission = wrap(slots, breaker);
+  const retries = retry(handleWhen((error) => isRetryable(error, config.retry.maxDelayMs)), {
+    maxAttempts: config.retry.attempts,
+    backoff: retryBackoff(config.retry),
+  });
+  let ewmaTtftMs: number | null = null;
+  let streams = 0;
+  let drained: (() => void) | undefined;
+
+  const state = (): GuardedEngineState => {
+    const status = engine.status();
+    return {
+      name: engine.name,
+      type: engine.type,
+      models: engine.models,
+      usable: status.usable,
+      ...(status.reason !== undefined ? { reason: status.reason } : {}),
+      breaker: breakerStates[breaker.state],
+      inFlight: config.maxConcurrency - slots.executionSlots,
+      queued: config.maxQueue - slots.queueSlots,
+      maxConcurrency: config.maxConcurrency,
+      maxQueue: config.maxQueue,
+      ewmaTtftMs: ewmaTtftMs === null ? null : Math.round(ewmaTtftMs),
+    };
+  };
+
+  async function open(request: ChatRequest, options: OpenOptions): Promise<OpenedStream> {
+    const ttftMs = options.timeouts?.ttftMs ?? config.timeouts.ttftMs;
+    const totalMs = options.timeouts?.totalMs ?? config.timeouts.totalMs;
+    const client = options.signal;
+    if (client.aborted) throw client.reason;
+    const status = engine.status();
+    if (!status.usable) {
+      throw new GatewayError("engine_unavailable", `engine ${engine.name} is unavailable: ${status.reason ?? "unknown reason"}`, {
+        retryAfterSeconds: 5,
+      });
+    }
+    const startedAt = performance.now();
+    const total = await holdPolicy(timeout(totalMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: true }), client);
+    let attempts = 0;
+
+    const attempt = async (attemptSignal: AbortSignal): Promise<Opened> => {
+      attempts += 1;
+      if (attemptSignal.aborted) throw attemptSignal.reason;
+      const slot = await holdPolicy(admission, attemptSignal);
+      // The engine call ends on the client leaving or the total timeout, and on the TTFT timeout only until
+      // the first part arrived.
+      const call = new AbortController();
+      const onTotal = () => call.abort(total.signal.reason);
+      const onAttempt = () => call.abort(attemptSignal.reason);
+      total.signal.addEventListener("abort", onTotal, { once: true });
+      attemptSignal.addEventListener("abort", onAttempt, { once: true });
+      const detach = () => {
+        total.signal.removeEventListener("abort", onTotal);
+        attemptSignal.removeEventListener("abort", onAttempt);
+      };
+      try {
+        const iterator = engine.stream(request, { signal: call.signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) })[
+          Symbol.asyncIterator
+        ]();
+        const first = await iterator.next();
+        if (first.done) throw new GatewayError("upstream_error", `engine ${engine.name} ended without output`, { retryable: true });
+        if (first.value.type === "error") throw first.value.error;
+        attemptSignal.removeEventListener("abort", onAttempt);
+        return { iterator, first: first.value, slot, detach };
+      } catch (error) {
+        detach();
+        const failure = explain(error, client, attemptSignal, total.signal, engine.name, ttftMs, totalMs);
+        slot.release(isEngineFault(failure) ? failure : undefined);
+        throw failure;
+      }
+    };
+
+    let opened: Opened;
+    try {
+      const ttft = timeout(ttftMs, TimeoutStrategy.Aggressive);
+      opened = await ttft.execute(({ signal }) => retries.execute(({ signal: retrySignal }) => attempt(retrySignal), signal), total.signal);
+    } catch (error) {
+      total.release();
+      if (client.aborted) throw client.reason;
+      const mapped = fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+      if (mapped instanceof GatewayError && mapped.code === "engine_timeout" && !(error instanceof GatewayError)) {
+        throw new GatewayError("engine_timeout", `engine ${engine.name} produced no first token within ${ttftMs} ms`, { cause: error });
+      }
+      throw mapped;
+    }
+
+    const ttftMeasured = performance.now() - startedAt;
+    ewmaTtftMs = ewmaTtftMs === null ? ttftMeasured : ewmaWeight * ttftMeasured + (1 - ewmaWeight) * ewmaTtftMs;
+    streams += 1;
+    const finished = () => {
+      streams -= 1;
+      if (streams === 0) drained?.();
+    };
+    return {
+      parts: rest(opened, { client, total, totalMs, engineName: engine.name, finished }),
+      ttftMs: Math.round(ttftMeasured),
+      attempts,
+    };
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    config,
+    state,
+    open,
+    close() {
+      closing ??= (async () => {
+        if (streams > 0) await new Promise<void>((resolve) => (drained = resolve));
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+interface Opened {
+  iterator: AsyncIterator<StreamPart>;
+  first: StreamPart;
+  slot: HeldPolicy;
+  detach(): void;
+}
+
+interface RestContext {
+  client: AbortSignal;
+  total: HeldPolicy;
+  totalMs: number;
+  engineName: string;
+  finished(): void;
+}
+
+/** The stream after its first part, holding the bulkhead slot, the breaker verdict and the total timeout. */
+async function* rest(opened: Opened, context: RestContext): AsyncGenerator<StreamPart> {
+  const { iterator, slot, detach } = opened;
+  let failure: unknown;
+  let ended = false;
+  try {
+    yield opened.first;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        return;
+      }
+      if (next.value.type === "error") {
+        failure = next.value.error;
+        ended = true;
+        yield next.value;
+        return;
+      }
+      yield next.value;
+    }
+  } catch (error) {
+    ended = true;
+    failure =
+      context.total.signal.aborted && !context.client.aborted
+        ? new GatewayError("engine_timeout", `engine ${context.engineName} did not finish within ${context.totalMs} ms`, { cause: error })
+        : error;
+    throw failure;
+  } finally {
+    detach();
+    // A consumer that leaves early (client gone) must still close the upstream call.
+    if (!ended) await iterator.return?.().catch(() => undefined);
+    slot.release(isEngineFault(failure) ? failure : undefined);
+    context.total.release();
+    context.finished();
+  }
+}
+
+function explain(
+  error: unknown,
+  client: AbortSignal,
+  attemptSignal: AbortSignal,
+  totalSignal: AbortSignal,
+  engineName: string,
+  ttftMs: number,
+  totalMs: number,
+): unknown {
+  if (client.aborted || !isAbortError(error)) return error;
+  if (totalSignal.aborted) return new GatewayError("engine_timeout", `engine ${engineName} did not finish within ${totalMs} ms`, { cause: error });
+  if (attemptSignal.aborted) return new GatewayError("engine_timeout", `engine ${engineName} produced no first token within ${ttftMs} ms`, { cause: error });
+  return error;
+}

@@ -1,0 +1,215 @@
+/**
+ * Turns what a client asked for into a plan (an ordered set of engine/model targets with a strategy) and runs
+ * it: each target is tried through its guarded engine until one produces a first part. Only failures of the
+ * engine move on to the next target; a bad request fails at once, and nothing is retried once output started.
+ */
+import type { Config, TimeoutsConfig } from "../config/schema.js";
+import type { ChatRequest } from "../engines/spec.js";
+import { GatewayError, isGatewayError } from "../errors.js";
+import type { GuardedEngine, OpenedStream } from "./createGuardedEngine.js";
+import { orderTargets, type RouteTarget, type Strategy } from "./orderTargets.js";
+import { isEngineFault } from "./policyErrors.js";
+
+export interface Plan {
+  /** A route name, `auto`, or the `engine/model` asked for. */
+  name: string;
+  strategy: Strategy;
+  targets: RouteTarget[];
+  timeouts?: Partial<TimeoutsConfig> | undefined;
+}
+
+export interface OpenPlanOptions {
+  signal: AbortSignal;
+  traceparent?: string;
+  /** Session affinity: try this engine/model first while it is healthy. */
+  prefer?: { engine: string; model: string } | undefined;
+}
+
+export interface Opened {
+  target: RouteTarget;
+  opened: OpenedStream;
+}
+
+export interface Router {
+  /** OpenAI `model`: a route, `engine/model`, a bare model served by one engine, an engine name, or `auto`. */
+  planForModel(model: string): Plan;
+  /** Session API `engine`: `auto` (the chat default), a route or an engine name, with an optional model. */
+  planForEngine(engine: string, model?: string): Plan;
+  open(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened>;
+  readonly engines: readonly GuardedEngine[];
+  readonly routes: readonly Plan[];
+  /** Whether an engine can take work now (usable and its breaker not open): the test for keeping affinity. */
+  healthy(engine: string): boolean;
+}
+
+export interface RouterSettings {
+  routes: Config["routes"];
+  routing: Config["routing"];
+  defaultEngine: string;
+  random?: () => number;
+}
+
+export function createRouter(engines: readonly GuardedEngine[], settings: RouterSettings): Router {
+  const byName = new Map(engines.map((guarded) => [guarded.engine.name, guarded]));
+  const random = settings.random ?? Math.random;
+
+  const single = (guarded: GuardedEngine, model: string, name = `${guarded.engine.name}/${model}`): Plan => ({
+    name,
+    strategy: "fallback",
+    targets: [{ guarded, model, weight: 1 }],
+  });
+
+  const routes = new Map<string, Plan>(
+    settings.routes.map((route) => [
+      route.name,
+      {
+        name: route.name,
+        strategy: route.strategy,
+        timeouts: route.timeouts,
+        targets: route.targets.map((entry) => {
+          const text = typeof entry === "string" ? entry : entry.target;
+          const slash = text.indexOf("/");
+          const guarded = byName.get(text.slice(0, slash));
+          if (!guarded) throw new Error(`route ${route.name}: no engine ${text.slice(0, slash)}`);
+          return { guarded, model: text.slice(slash + 1), weight: typeof entry === "string" ? 1 : entry.weight };
+        }),
+      },
+    ]),
+  );
+
+  const autoPlan = (): Plan => {
+    if (settings.routing.default !== undefined) {
+      const route = routes.get(settings.routing.default);
+      if (route) return route;
+    }
+    return {
+      name: "auto",
+      strategy: "fallback",
+      targets: engines.flatMap((guarded) => (guarded.engine.models[0] === undefined ? [] : [{ guarded, model: guarded.engine.models[0], weight: 1 }])),
+    };
+  };
+
+  const modelOf = (guarded: GuardedEngine, model: string | undefined): Plan => {
+    if (model === undefined) {
+      const first = guarded.engine.models[0];
+      if (first === undefined) throw new GatewayError("engine_unavailable", `engine ${guarded.engine.name} serves no models`);
+      return single(guarded, first);
+    }
+    if (!guarded.engine.models.includes(model)) {
+      throw new GatewayError("not_found", `engine ${guarded.engine.name} has no model "${model}" (it serves: ${guarded.engine.models.join(", ")})`, {
+        param: "model",
+      });
+    }
+    return single(guarded, model);
+  };
+
+  const planForModel = (model: string): Plan => {
+    if (model === "auto") return autoPlan();
+    const route = routes.get(model);
+    if (route) return route;
+    const slash = model.indexOf("/");
+    if (slash > 0) {
+      const guarded = byName.get(model.slice(0, slash));
+      if (guarded) return modelOf(guarded, model.slice(slash + 1));
+    }
+    const serving = engines.filter((guarded) => guarded.engine.models.includes(model));
+    if (serving.length === 1 && serving[0]) return single(serving[0], model);
+    if (serving.length > 1) {
+      const choices = serving.map((guarded) => `${guarded.engine.name}/${model}`).join(", ");
+      throw new GatewayError("invalid_request", `model "${model}" is served by several engines; use one of: ${choices}`, { param: "model" });
+    }
+    const guarded = byName.get(model);
+    if (guarded) return modelOf(guarded, undefined);
+    throw new GatewayError("not_found", `unknown model "${model}"; GET /v1/models lists the available ones`, { param: "model" });
+  };
+
+  const planForEngine = (engine: string, model?: string): Plan => {
+    if (engine === "auto") {
+      if (model !== undefined) return planForModel(model);
+      return settings.defaultEngine === "auto" ? autoPlan() : planForEngine(settings.defaultEngine);
+    }
+    const route = routes.get(engine);
+    if (route) {
+      if (model !== undefined) throw new GatewayError("invalid_request", `route ${engine} chooses its own models; leave out "model"`, { param: "model" });
+      return route;
+    }
+    const guarded = byName.get(engine);
+    if (!guarded) throw new GatewayError("not_found", `unknown engine or route "${engine}"`, { param: "engine" });
+    return modelOf(guarded, model);
+  };
+
+  const healthy = (engine: string): boolean => {
+    const state = byName.get(engine)?.state();
+    return state !== undefined && state.usable && state.breaker !== "open" && state.breaker !== "isolated";
+  };
+
+  async function open(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened> {
+    if (plan.targets.length === 0) {
+      throw new GatewayError("engine_unavailable", "no engines are configured: add one under `engines` in the config file");
+    }
+    let ordered = orderTargets(plan.strategy, plan.targets, random);
+    const preferred = options.prefer;
+    if (preferred && healthy(preferred.engine)) {
+      const index = ordered.findIndex((t) => t.guarded.engine.name === preferred.engine && t.model === preferred.model);
+      if (index > 0) ordered = [ordered[index] as RouteTarget, ...ordered.filter((_, i) => i !== index)];
+    }
+    // Targets whose breaker is open would only fail fast; try them last, in case every one is open.
+    const open = ordered.filter((t) => healthy(t.guarded.engine.name));
+    ordered = [...open, ...ordered.filter((t) => !open.includes(t))];
+
+    const failures: Array<{ target: RouteTarget; error: GatewayError }> = [];
+    for (const target of ordered) {
+      try {
+        const opened = await target.guarded.open(
+          { ...request, model: target.model },
+          { signal: options.signal, timeouts: plan.timeouts, ...(options.traceparent ? { traceparent: options.traceparent } : {}) },
+        );
+        return { target, opened };
+      } catch (error) {
+        if (options.signal.aborted || !isGatewayError(error) || !isEngineFault(error)) throw error;
+        failures.push({ target, error });
+      }
+    }
+    throw combine(plan, failures);
+  }
+
+  return {
+    planForModel,
+    planForEngine,
+    open,
+    engines,
+    routes: [...routes.values()],
+    healthy,
+  };
+}
+
+function combine(plan: Plan, failures: Array<{ target: RouteTarget; error: GatewayError }>): GatewayError {
+  const last = failures.at(-1);
+  if (!last) return new GatewayError("engine_unavailable", `route ${plan.name} has no targets`);
+  if (failures.length === 1) return last.error;
+  const detail = failures.map(({ target, error }) => `${target.guarded.engine.name}/${target.model}: ${error.message}`).join("; ");
+  if (failures.every(({ error }) => error.code === "engine_overloaded")) {
+    const wait = Math.min(...failures.map(({ error }) => error.retryAfterSeconds ?? 1));
+    return new GatewayError("engine_overloaded", `every target of ${plan.name} is at capacity (${detail})`, { retryAfterSeconds: wait });
+  }
+  return new GatewayError(last.error.code, `every target of ${plan.name} failed (${detail})`, {
+    retryAfterSeconds: last.error.retryAfterSeconds ?? 1,
+    cause: last.error,
+  });
+}
+
+/**
+ * Refuses a plan none of whose targets can serve at all (no model loaded, nothing configured), before anything
+ * is written for the request: that is a configuration problem to report, not a request that failed.
+ */
+export function ensureUsable(plan: Plan): void {
+  if (plan.targets.length === 0) {
+    throw new GatewayError("engine_unavailable", "no engines are configured: add one under `engines` in the config file");
+  }
+  if (plan.targets.some((t) => t.guarded.engine.status().usable)) return;
+  const reasons = plan.targets.map((t) => {
+    const status = t.guarded.engine.status();
+    return `${t.guarded.engine.name}: ${status.reason ?? "unavailable"}`;
+  });
+  throw new GatewayError("engine_unavailable", `no engine can serve ${plan.name} (${[...new Set(reasons)].join("; ")})`, { retryAfterSeconds: 5 });
+}

@@ -1,0 +1,135 @@
+/**
+ * One engine behind its policies, against the mock upstream: retries, timeouts, breaker, bulkhead.
+ * Timeouts and breaker waits are configured short; nothing here sleeps for seconds.
+ */
+import { after, before, beforeEach, test } from "node:test";
+import assert from "node:assert/strict";
+import { engineSchema, type EngineConfig } from "../../src/config/schema.js";
+import { createOpenAIEngine } from "../../src/engines/openai/createOpenAIEngine.js";
+import { createGuardedEngine, type GuardedEngine } from "../../src/routing/createGuardedEngine.js";
+import { collectStream } from "../../src/engines/collectStream.js";
+import { GatewayError } from "../../src/errors.js";
+import type { OpenAIEngineConfig } from "../../src/config/schema.js";
+import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
+
+let mock: MockUpstream;
+const open: GuardedEngine[] = [];
+
+before(async () => {
+  mock = await startMockUpstream();
+});
+after(async () => {
+  await Promise.all(open.map((g) => g.close()));
+  await mock.close();
+});
+beforeEach(() => mock.reset());
+
+function guarded(overrides: Record<string, unknown> = {}): GuardedEngine {
+  const config = engineSchema.parse({
+    name: "up",
+    type: "openai",
+    baseUrl: mock.url,
+    models: ["mock-model"],
+    retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 200 },
+    timeouts: { ttftMs: 2000, totalMs: 5000 },
+    ...overrides,
+  }) as EngineConfig;
+  const engine = createGuardedEngine(createOpenAIEngine(config as OpenAIEngineConfig), config);
+  open.push(engine);
+  return engine;
+}
+
+const request = { model: "mock-model", messages: [{ role: "user" as const, content: "hi" }] };
+const signal = () => new AbortController().signal;
+
+test("a 503 is retried with backoff and the retry's answer is served", async () => {
+  let n = 0;
+  mock.script = () => (++n === 1 ? { status: 503 } : { text: "second time lucky" });
+  const opened = await guarded().open(request, { signal: signal() });
+  assert.equal(opened.attempts, 2);
+  assert.equal((await collectStream(opened.parts)).text, "second time lucky");
+  assert.equal(mock.requests.length, 2);
+});
+
+test("429 with Retry-After is honoured; a Retry-After beyond the ceiling moves on instead of waiting", async () => {
+  let n = 0;
+  mock.script = () => (++n === 1 ? { status: 429, retryAfter: "1" } : { text: "ok" });
+  const started = performance.now();
+  const opened = await guarded({ retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 1500 } }).open(request, { signal: signal() });
+  assert.ok(performance.now() - started >= 950, "waited for Retry-After");
+  assert.equal((await collectStream(opened.parts)).text, "ok");
+
+  mock.reset();
+  mock.script = () => ({ status: 429, retryAfter: "30" });
+  await assert.rejects(guarded().open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_overloaded");
+  assert.equal(mock.requests.length, 1, "no retry when the upstream asks for longer than maxDelayMs");
+});
+
+test("client errors are not retried", async () => {
+  mock.script = () => ({ status: 400, errorMessage: "bad" });
+  await assert.rejects(guarded().open(request, { signal: signal() }), (e: GatewayError) => e.code === "invalid_request");
+  assert.equal(mock.requests.length, 1);
+});
+
+test("connection refused is retried, then reported as engine_unavailable", async () => {
+  const dead = guarded({ baseUrl: "http://127.0.0.1:1/v1" });
+  await assert.rejects(dead.open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_unavailable");
+});
+
+test("time to first token: a hang is cut at ttftMs, retries included", async () => {
+  mock.script = () => ({ hang: true });
+  const started = performance.now();
+  await assert.rejects(
+    guarded({ timeouts: { ttftMs: 150, totalMs: 5000 } }).open(request, { signal: signal() }),
+    (e: GatewayError) => e.code === "engine_timeout" && /first token/.test(e.message),
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 140 && elapsed < 1000, `gave up after ${Math.round(elapsed)} ms`);
+  await mock.waitForAborted(1);
+});
+
+test("total timeout: a stream still running at totalMs ends with engine_timeout", async () => {
+  mock.script = () => ({ chunks: Array.from({ length: 50 }, (_, i) => `w${i} `), chunkDelayMs: 20 });
+  const opened = await guarded({ timeouts: { ttftMs: 1000, totalMs: 250 } }).open(request, { signal: signal() });
+  await assert.rejects(collectStream(opened.parts), (e: GatewayError) => e.code === "engine_timeout" && /finish within 250 ms/.test(e.message));
+  await mock.waitForAborted(1);
+});
+
+test("the breaker opens at the failure ratio, keeps requests away while open, and recovers after the wait", async () => {
+  let healthy = false;
+  mock.script = () => (healthy ? { text: "recovered" } : { status: 500 });
+  const engine = guarded({
+    retry: { attempts: 0, baseDelayMs: 5, maxDelayMs: 10 },
+    breaker: { failureRatio: 0.5, minRequests: 4, windowMs: 10000, halfOpenAfterMs: 300 },
+  });
+  for (let i = 0; i < 4; i++) {
+    await assert.rejects(engine.open(request, { signal: signal() }), (e: GatewayError) => e.code === "upstream_error");
+  }
+  assert.equal(engine.state().breaker, "open");
+  const seen = mock.requests.length;
+  for (let i = 0; i < 5; i++) {
+    await assert.rejects(engine.open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_unavailable" && /circuit open/.test(e.message));
+  }
+  assert.equal(mock.requests.length, seen, "no request reached the failing engine while open");
+
+  healthy = true;
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  const opened = await engine.open(request, { signal: signal() });
+  assert.equal((await collectStream(opened.parts)).text, "recovered");
+  assert.equal(engine.state().breaker, "closed");
+});
+
+test("bulkhead: never more than maxConcurrency upstream; beyond the queue, engine_overloaded", async () => {
+  mock.script = () => ({ chunks: ["a", "b", "c"], chunkDelayMs: 30 });
+  const engine = guarded({ maxConcurrency: 2, maxQueue: 3 });
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, async () => collectStream((await engine.open(request, { signal: signal() })).parts)),
+  );
+  const fulfilled = results.filter((r) => r.status === "fulfilled");
+  assert.equal(fulfilled.length, 5);
+  const rejected = results.filter((r) => r.status === "rejected");
+  assert.equal(rejected.length, 3, "8 requests, 2 running + 3 queued: 3 rejected");
+  for (const r of rejected) assert.equal((r as PromiseRejectedResult).reason.code, "engine_overloaded");
+  assert.ok(mock.maxInFlight <= 2, `upstream saw ${mock.maxInFlight} at once`);
+  assert.deepEqual(engine.state().inFlight, 0);
+});
