@@ -9,6 +9,7 @@ import { GatewayError, isGatewayError } from "../errors.js";
 import type { GuardedEngine, OpenedStream } from "./createGuardedEngine.js";
 import { orderTargets, type RouteTarget, type Strategy } from "./orderTargets.js";
 import { isEngineFault } from "./policyErrors.js";
+import { collectStream, type CollectedResponse } from "../engines/collectStream.js";
 
 export interface Plan {
   /** A route name, `auto`, or the `engine/model` asked for. */
@@ -30,12 +31,18 @@ export interface Opened {
   opened: OpenedStream;
 }
 
+export interface Completed extends Opened {
+  response: CollectedResponse;
+}
+
 export interface Router {
   /** OpenAI `model`: a route, `engine/model`, a bare model served by one engine, an engine name, or `auto`. */
   planForModel(model: string): Plan;
   /** Session API `engine`: `auto` (the chat default), a route or an engine name, with an optional model. */
   planForEngine(engine: string, model?: string): Plan;
   open(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened>;
+  /** A non-streaming call: the whole response, falling back to the next target even after output started. */
+  complete(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Completed>;
   readonly engines: readonly GuardedEngine[];
   readonly routes: readonly Plan[];
   /** Whether an engine can take work now (usable and its breaker not open): the test for keeping affinity. */
@@ -143,28 +150,26 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     return state !== undefined && state.usable && state.breaker !== "open" && state.breaker !== "isolated";
   };
 
-  async function open(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened> {
+  const ordered = (plan: Plan, prefer: OpenPlanOptions["prefer"]): RouteTarget[] => {
+    let order = orderTargets(plan.strategy, plan.targets, random);
+    if (prefer && healthy(prefer.engine)) {
+      const index = order.findIndex((t) => t.guarded.engine.name === prefer.engine && t.model === prefer.model);
+      if (index > 0) order = [order[index] as RouteTarget, ...order.filter((_, i) => i !== index)];
+    }
+    // Targets whose breaker is open would only fail fast; try them last, in case every one is open.
+    const ready = order.filter((t) => healthy(t.guarded.engine.name));
+    return [...ready, ...order.filter((t) => !ready.includes(t))];
+  };
+
+  /** Tries targets in order until `attempt` succeeds; only engine faults move on to the next target. */
+  async function tryTargets<T>(plan: Plan, options: OpenPlanOptions, attempt: (target: RouteTarget) => Promise<T>): Promise<T> {
     if (plan.targets.length === 0) {
       throw new GatewayError("engine_unavailable", "no engines are configured: add one under `engines` in the config file");
     }
-    let ordered = orderTargets(plan.strategy, plan.targets, random);
-    const preferred = options.prefer;
-    if (preferred && healthy(preferred.engine)) {
-      const index = ordered.findIndex((t) => t.guarded.engine.name === preferred.engine && t.model === preferred.model);
-      if (index > 0) ordered = [ordered[index] as RouteTarget, ...ordered.filter((_, i) => i !== index)];
-    }
-    // Targets whose breaker is open would only fail fast; try them last, in case every one is open.
-    const open = ordered.filter((t) => healthy(t.guarded.engine.name));
-    ordered = [...open, ...ordered.filter((t) => !open.includes(t))];
-
     const failures: Array<{ target: RouteTarget; error: GatewayError }> = [];
-    for (const target of ordered) {
+    for (const target of ordered(plan, options.prefer)) {
       try {
-        const opened = await target.guarded.open(
-          { ...request, model: target.model },
-          { signal: options.signal, timeouts: plan.timeouts, ...(options.traceparent ? { traceparent: options.traceparent } : {}) },
-        );
-        return { target, opened };
+        return await attempt(target);
       } catch (error) {
         if (options.signal.aborted || !isGatewayError(error) || !isEngineFault(error)) throw error;
         failures.push({ target, error });
@@ -173,10 +178,28 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     throw combine(plan, failures);
   }
 
+  const openOn = (target: RouteTarget, plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions) =>
+    target.guarded.open(
+      { ...request, model: target.model },
+      { signal: options.signal, timeouts: plan.timeouts, ...(options.traceparent ? { traceparent: options.traceparent } : {}) },
+    );
+
+  const open = (plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened> =>
+    tryTargets(plan, options, async (target) => ({ target, opened: await openOn(target, plan, request, options) }));
+
+  // Nothing reaches the client of a non-streaming call until it is complete, so even a failure after the first
+  // token can still go to the next target.
+  const complete = (plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Completed> =>
+    tryTargets(plan, options, async (target) => {
+      const opened = await openOn(target, plan, request, options);
+      return { target, opened, response: await collectStream(opened.parts) };
+    });
+
   return {
     planForModel,
     planForEngine,
     open,
+    complete,
     engines,
     routes: [...routes.values()],
     healthy,

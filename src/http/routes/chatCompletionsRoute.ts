@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { collectStream } from "../../engines/collectStream.js";
 import type { Router } from "../../routing/createRouter.js";
 import type { Logger } from "../../logger.js";
 import { chatCompletionBody, type ChatCompletionBody } from "../openai/chatCompletionSchema.js";
@@ -25,12 +24,11 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const signal = deps.signals.signalFor(request.raw, reply.raw);
     const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
     const created = Math.floor(Date.now() / 1000);
-    const { target, opened } = await router.open(plan, chatRequest, { signal, traceparent: request.traceparent });
-    const model = `${target.guarded.engine.name}/${target.model}`;
-    const parts = opened.parts;
+    const options = { signal, traceparent: request.traceparent };
 
     if (!body.stream) {
-      const collected = await collectStream(parts);
+      const { target, response: collected } = await router.complete(plan, chatRequest, options);
+      const model = `${target.guarded.engine.name}/${target.model}`;
       const message: Record<string, unknown> = { role: "assistant", content: collected.text, refusal: null };
       if (collected.toolCalls.length > 0) {
         message.tool_calls = collected.toolCalls;
@@ -47,11 +45,13 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       };
     }
 
+    const { target, opened } = await router.open(plan, chatRequest, options);
+    const model = `${target.guarded.engine.name}/${target.model}`;
     reply.hijack();
     const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId });
     await writeChatCompletionStream(
       sse,
-      parts,
+      opened.parts,
       { id, created, model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
       request.log as Logger,
     );
