@@ -50,11 +50,13 @@ before(async () => {
       { name: "primary", type: "openai", baseUrl: primary.url, models: ["m"], ...policy },
       { name: "dead", type: "openai", baseUrl: "http://127.0.0.1:1/v1", models: ["m"], ...policy },
       { name: "backup", type: "openai", baseUrl: backup.url, models: ["m"], ...policy },
+      { name: "narrow", type: "openai", baseUrl: primary.url, models: ["m"], ...policy, maxConcurrency: 1, maxQueue: 0 },
       { name: "tight", type: "openai", baseUrl: backup.url, models: ["m"], ...policy, maxConcurrency: 2, maxQueue: 10, timeouts: { ttftMs: 5000, totalMs: 10000 } },
     ],
     routes: [
       { name: "chat", strategy: "fallback", targets: ["primary/m", "backup/m"] },
       { name: "chat-dead", strategy: "fallback", targets: ["dead/m", "backup/m"] },
+      { name: "spill", strategy: "fallback", targets: ["narrow/m", "backup/m"] },
     ],
     routing: { default: "chat" },
   });
@@ -167,4 +169,15 @@ test("maxConcurrency 2 with 50 concurrent clients: never more than 2 upstream; o
   assert.ok(backup.maxInFlight <= 2, `the upstream saw ${backup.maxInFlight} at once`);
   backup.reset();
   backup.script = () => ({ text: "backup says hi" });
+});
+
+test("when an engine is full the router tries the next target", async () => {
+  primary.reset();
+  primary.script = () => ({ chunks: ["primary ", "says ", "hi"], chunkDelayMs: 30 });
+  const outcomes = await Promise.all(Array.from({ length: 8 }, () => run("ok", true, "spill")));
+  assert.ok(outcomes.every((o) => !o.error));
+  assert.ok(outcomes.some((o) => o.text === "primary says hi"));
+  assert.ok(outcomes.some((o) => o.text === "backup says hi"), "overflow went to the next target");
+  assert.equal(primary.maxInFlight, 1);
+  primary.script = (request) => faults[faultOf(request)] ?? faults.ok ?? {};
 });

@@ -133,3 +133,33 @@ test("bulkhead: never more than maxConcurrency upstream; beyond the queue, engin
   assert.ok(mock.maxInFlight <= 2, `upstream saw ${mock.maxInFlight} at once`);
   assert.deepEqual(engine.state().inFlight, 0);
 });
+
+test("a route's timeouts override the engine's", async () => {
+  mock.script = () => ({ hang: true });
+  const started = performance.now();
+  await assert.rejects(
+    guarded({ timeouts: { ttftMs: 5000, totalMs: 9000 } }).open(request, { signal: signal(), timeouts: { ttftMs: 120 } }),
+    (e: GatewayError) => e.code === "engine_timeout" && /120 ms/.test(e.message),
+  );
+  assert.ok(performance.now() - started < 1000);
+});
+
+test("nothing is retried once output started: a cut after the first part is reported, not replayed", async () => {
+  mock.script = () => ({ chunks: ["one ", "two ", "three"], dropAfterChunks: 1 });
+  const opened = await guarded().open(request, { signal: signal() });
+  await assert.rejects(collectStream(opened.parts), (e: GatewayError) => e.code === "upstream_error");
+  assert.equal(mock.requests.length, 1);
+});
+
+test("a client abort while queued or streaming ends the call without counting against the breaker", async () => {
+  mock.script = () => ({ chunks: Array.from({ length: 40 }, (_, i) => `w${i} `), chunkDelayMs: 10 });
+  const engine = guarded({ breaker: { failureRatio: 0.5, minRequests: 1, windowMs: 10000, halfOpenAfterMs: 10000 } });
+  for (let i = 0; i < 3; i++) {
+    const controller = new AbortController();
+    const opened = await engine.open(request, { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(collectStream(opened.parts), (e: Error) => e.name === "AbortError");
+  }
+  assert.equal(engine.state().breaker, "closed");
+  assert.equal(engine.state().inFlight, 0);
+});

@@ -16,6 +16,8 @@ export interface SpawnedServer {
   logs: string[];
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
+  /** Resolves with the first JSON log entry (from now on, or already seen) whose msg matches. */
+  waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
 export async function spawnServer(dir: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<SpawnedServer> {
@@ -27,6 +29,7 @@ export async function spawnServer(dir: string, config: Record<string, unknown>, 
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: string[] = [];
+  const listeners = new Set<(entry: Record<string, unknown>) => void>();
   const exited = once(child, "exit").then(([code]) => code as number | null);
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = "";
@@ -40,6 +43,7 @@ export async function spawnServer(dir: string, config: Record<string, unknown>, 
         try {
           const entry = JSON.parse(line) as { msg?: string; url?: string };
           if (entry.msg === "switchyard listening" && entry.url) resolve(entry.url);
+          for (const listener of listeners) listener(entry);
         } catch {
           // not JSON: keep it in the logs for the failure message
         }
@@ -48,5 +52,21 @@ export async function spawnServer(dir: string, config: Record<string, unknown>, 
     child.stderr?.setEncoding("utf8").on("data", (text: string) => logs.push(text));
     exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join("\n")}`)));
   });
-  return { child, url, logs, exited };
+  const matches = (pattern: string | RegExp, entry: Record<string, unknown>) =>
+    typeof entry.msg === "string" && (typeof pattern === "string" ? entry.msg === pattern : pattern.test(entry.msg));
+  const waitForLog = (pattern: string | RegExp, timeoutMs = 5000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners.delete(listener);
+        reject(new Error(`no log entry matching ${String(pattern)} within ${timeoutMs} ms:\n${logs.join("\n")}`));
+      }, timeoutMs);
+      const listener = (entry: Record<string, unknown>) => {
+        if (!matches(pattern, entry)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        resolve(entry);
+      };
+      listeners.add(listener);
+    });
+  return { child, url, logs, exited, waitForLog };
 }
