@@ -3,6 +3,7 @@
  * `switchyard serve|migrate|check-config`. Reads arguments, loads the configuration, and hands over to main.
  */
 import { parseArgs } from "node:util";
+import { watchFile } from "node:fs";
 import { loadConfig, ConfigError } from "./config/loadConfig.js";
 import { startServer } from "./main.js";
 import { openStore } from "./store/openStore.js";
@@ -16,13 +17,14 @@ commands:
 
 options:
   --config, -c FILE   YAML configuration file
+  --watch             with serve: reload engines and routes when the file changes (as on SIGHUP)
   --help, -h          show this help`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+    options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" }, watch: { type: "boolean" } },
   });
   const command = positionals[0] ?? "serve";
   if (values.help) {
@@ -31,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case "serve":
-      return serve(values.config);
+      return serve(values.config, values.watch === true);
     case "migrate": {
       const { config } = loadConfig({ path: values.config });
       const store = await openStore(config.store.url);
@@ -51,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(configPath: string | undefined): Promise<number> {
+async function serve(configPath: string | undefined, watch: boolean): Promise<number> {
   const { config, source } = loadConfig({ path: configPath });
   const server = await startServer(config);
   server.logger.info({ source }, "configuration loaded");
@@ -76,14 +78,22 @@ async function serve(configPath: string | undefined): Promise<number> {
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
     // SIGHUP re-reads the file: engines and routes change without dropping streams; a bad file changes nothing.
-    process.on("SIGHUP", () => {
+    const reload = () => {
       try {
         const next = loadConfig({ path: configPath });
         server.reload(next.config);
       } catch (error) {
         server.logger.error({ err: error }, "configuration reload rejected; keeping the current configuration");
       }
-    });
+    };
+    process.on("SIGHUP", reload);
+    const watched = configPath ?? process.env.SWITCHYARD_CONFIG;
+    if (watch && watched) {
+      // Polling survives editors that replace the file and Kubernetes ConfigMaps that swap a symlink.
+      watchFile(watched, { interval: 1000 }, (current, previous) => {
+        if (current.mtimeMs !== previous.mtimeMs) reload();
+      });
+    }
   });
 }
 

@@ -80,3 +80,17 @@ test("SIGHUP swaps engines while a stream runs; a bad file changes nothing", asy
     assert.equal(await server.exited, 0);
   }
 });
+
+test("--watch reloads when the file changes", async () => {
+  two.script = () => ({ text: "from two" });
+  const server = await spawnServer(dir, config([{ name: "one", type: "openai", baseUrl: one.url, models: ["m"] }]), {}, ["--watch"]);
+  try {
+    const reloaded = server.waitForLog("engines and routes reloaded", 8000);
+    await writeFile(join(dir, "switchyard.yaml"), stringify(config([{ name: "two", type: "openai", baseUrl: two.url, models: ["m"] }])));
+    await reloaded;
+    assert.equal((await completion(server.url, "auto")).body.model, "two/m");
+  } finally {
+    server.child.kill("SIGTERM");
+    assert.equal(await server.exited, 0);
+  }
+});

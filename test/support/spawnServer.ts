@@ -20,10 +20,15 @@ export interface SpawnedServer {
   waitForLog(msg: string | RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export async function spawnServer(dir: string, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  dir: string,
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+): Promise<SpawnedServer> {
   const configPath = join(dir, "switchyard.yaml");
   await writeFile(configPath, stringify(config));
-  const child = spawn(process.execPath, [cliPath, "serve", "--config", configPath], {
+  const child = spawn(process.execPath, [cliPath, "serve", "--config", configPath, ...args], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
