@@ -38,6 +38,8 @@ export interface GatewayErrorOptions {
   param?: string;
   /** Seconds a client should wait before retrying (sent as Retry-After). */
   retryAfterSeconds?: number;
+  /** The same, precisely, when known (an upstream's retry-after-ms); retryAfterSeconds is derived from it. */
+  retryAfterMs?: number;
   /** Whether a retry on another attempt or engine might succeed. */
   retryable?: boolean;
   /** Overrides the code's usual status within the same class (e.g. 415 for an unsupported media type). */
@@ -50,6 +52,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly param: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly retryAfterMs: number | undefined;
   readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
@@ -58,7 +61,8 @@ export class GatewayError extends Error {
     this.code = code;
     this.status = options.status ?? statusByCode[code];
     this.param = options.param;
-    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.retryAfterMs = options.retryAfterMs ?? (options.retryAfterSeconds === undefined ? undefined : options.retryAfterSeconds * 1000);
+    this.retryAfterSeconds = options.retryAfterSeconds ?? (options.retryAfterMs === undefined ? undefined : Math.ceil(options.retryAfterMs / 1000));
     this.retryable = options.retryable ?? false;
   }
 }

@@ -15,7 +15,7 @@ export function isEngineFault(error: unknown): boolean {
 export function isRetryable(error: unknown, maxDelayMs: number): boolean {
   if (!isGatewayError(error) || !error.retryable) return false;
   if (error.code !== "engine_unavailable" && error.code !== "upstream_error" && error.code !== "engine_overloaded") return false;
-  return error.retryAfterSeconds === undefined || error.retryAfterSeconds * 1000 <= maxDelayMs;
+  return error.retryAfterMs === undefined || error.retryAfterMs <= maxDelayMs;
 }
 
 /** cockatiel's rejections, in the gateway's words. */

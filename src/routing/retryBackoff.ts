@@ -11,7 +11,7 @@ export function retryBackoff(config: RetryConfig, random: () => number = Math.ra
     const ceiling = Math.min(config.maxDelayMs, config.baseDelayMs * 2 ** (context.attempt - 1));
     const jittered = Math.round(random() * ceiling);
     const error = "error" in context.result ? context.result.error : undefined;
-    const asked = isGatewayError(error) && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
+    const asked = isGatewayError(error) ? (error.retryAfterMs ?? 0) : 0;
     return Math.min(config.maxDelayMs, Math.max(jittered, asked));
   });
 }

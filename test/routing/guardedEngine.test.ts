@@ -53,10 +53,10 @@ test("a 503 is retried with backoff and the retry's answer is served", async () 
 
 test("429 with Retry-After is honoured; a Retry-After beyond the ceiling moves on instead of waiting", async () => {
   let n = 0;
-  mock.script = () => (++n === 1 ? { status: 429, retryAfter: "1" } : { text: "ok" });
+  mock.script = () => (++n === 1 ? { status: 429, retryAfterMs: "120" } : { text: "ok" });
   const started = performance.now();
-  const opened = await guarded({ retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 1500 } }).open(request, { signal: signal() });
-  assert.ok(performance.now() - started >= 950, "waited for Retry-After");
+  const opened = await guarded().open(request, { signal: signal() });
+  assert.ok(performance.now() - started >= 115, "waited for retry-after-ms");
   assert.equal((await collectStream(opened.parts)).text, "ok");
 
   mock.reset();

@@ -46,6 +46,8 @@ export interface MockScript {
   errorMessage?: string;
   /** Retry-After header on error responses. */
   retryAfter?: string;
+  /** retry-after-ms header (OpenAI's precise variant) on error responses. */
+  retryAfterMs?: string;
   /** Wait before sending headers. */
   headersDelayMs?: number;
   /** Wait between chunks. */
@@ -221,6 +223,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if (script.status !== undefined) {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (script.retryAfter !== undefined) headers["retry-after"] = script.retryAfter;
+      if (script.retryAfterMs !== undefined) headers["retry-after-ms"] = script.retryAfterMs;
       res.writeHead(script.status, headers);
       res.end(errorJson(script.status, script.errorMessage ?? `mock upstream error ${script.status}`));
       return;

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../errors.js";
-import { parseRetryAfter } from "./parseRetryAfter.js";
+import { parseRetryAfterMs } from "./parseRetryAfter.js";
 
 export type UpstreamHeaders = Record<string, string | string[] | undefined>;
 
@@ -43,9 +43,9 @@ export function mapUpstreamError(status: number, headers: UpstreamHeaders, body:
   return new GatewayError("upstream_error", `upstream answered with unexpected status ${status}`, { retryable: false, cause });
 }
 
-function retryAfterOf(headers: UpstreamHeaders): { retryAfterSeconds?: number } {
-  const seconds = parseRetryAfter(firstHeader(headers["retry-after"]), firstHeader(headers["retry-after-ms"]));
-  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
+function retryAfterOf(headers: UpstreamHeaders): { retryAfterMs?: number } {
+  const ms = parseRetryAfterMs(firstHeader(headers["retry-after"]), firstHeader(headers["retry-after-ms"]));
+  return ms === undefined ? {} : { retryAfterMs: ms };
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
