@@ -2,6 +2,7 @@
  * The configuration file's schema: the public contract. Defaults live here and nowhere else.
  */
 import { z } from "zod";
+import { authSchema, budgetsSchema, corsSchema, pricingSchema, rateLimitsSchema, webhookSchema } from "./securitySchema.js";
 
 const engineName = z
   .string()
@@ -113,6 +114,12 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         bodyLimitBytes: positiveInt.default(1_048_576),
         drainTimeoutMs: z.number().int().min(0).default(30_000),
+        /**
+         * Trust X-Forwarded-For / X-Forwarded-Proto from these proxies (true: any; a number: that many hops; a
+         * list of addresses or CIDR blocks). Without it the socket address is the client address.
+         */
+        trustProxy: z.union([z.boolean(), z.number().int().min(0), z.array(z.string().min(1))]).default(false),
+        cors: corsSchema.prefault({}),
       })
       .strict()
       .prefault({}),
@@ -142,6 +149,11 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: authSchema.prefault({}),
+    rateLimits: rateLimitsSchema.prefault({}),
+    pricing: pricingSchema.default({}),
+    budgets: budgetsSchema.prefault({}),
+    webhooks: z.array(webhookSchema).default([]),
     log: z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
       .strict()
@@ -180,6 +192,13 @@ export const configSchema = z
     if (config.routing.default !== undefined && !routes.has(config.routing.default)) {
       ctx.addIssue({ code: "custom", path: ["routing", "default"], message: `no route named "${config.routing.default}"` });
     }
+    if (config.auth.mode === "none" && !isLoopback(config.server.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["auth", "mode"],
+        message: `auth.mode none is only allowed on a loopback address; the server binds ${config.server.host}`,
+      });
+    }
     const preferred = config.chat.defaultEngine;
     if (preferred !== "auto" && !seen.has(preferred) && !routes.has(preferred)) {
       ctx.addIssue({ code: "custom", path: ["chat", "defaultEngine"], message: `no engine or route named "${preferred}"` });
@@ -194,3 +213,7 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
 export type RetryConfig = z.infer<typeof retrySchema>;
 export type BreakerConfig = z.infer<typeof breakerSchema>;
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -45,6 +45,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   requestIdentity(app);
+  // Every route states who may call it; one that does not is a bug caught at start-up, not an open door.
+  app.addHook("onRoute", (route) => {
+    if (!route.config?.policy) throw new Error(`route ${route.method} ${route.url} declares no policy (config.policy)`);
+  });
 
   app.setErrorHandler((error, request, reply) => {
     if (isAbortError(error) && reply.raw.destroyed) {

@@ -46,10 +46,17 @@ test("an unset variable is named with its field; ${VAR:-} allows empty", async (
 });
 
 test("env overrides host and port", async () => {
-  const { config } = loadConfig({ path: await file("env.yaml", contract), env: { VLLM_API_KEY: "k", SWITCHYARD_HOST: "0.0.0.0", SWITCHYARD_PORT: "9191" } });
-  assert.equal(config.server.host, "0.0.0.0");
+  const { config } = loadConfig({ path: await file("env.yaml", contract), env: { VLLM_API_KEY: "k", SWITCHYARD_HOST: "127.0.0.2", SWITCHYARD_PORT: "9191" } });
+  assert.equal(config.server.host, "127.0.0.2");
   assert.equal(config.server.port, 9191);
   assert.throws(() => loadConfig({ path: join(dir, "env.yaml"), env: { VLLM_API_KEY: "k", SWITCHYARD_PORT: "eighty" } }), /server\.port/);
+});
+
+test("auth.mode none is refused on a non-loopback address", async () => {
+  const path = await file("open.yaml", contract);
+  assert.throws(() => loadConfig({ path, env: { VLLM_API_KEY: "k", SWITCHYARD_HOST: "0.0.0.0" } }), /auth\.mode: .*loopback/);
+  const secured = await file("secured.yaml", `${contract}\nauth: { mode: keys, adminKey: "0123456789abcdefghijklmnop" }\n`);
+  assert.equal(loadConfig({ path: secured, env: { VLLM_API_KEY: "k", SWITCHYARD_HOST: "0.0.0.0" } }).config.server.host, "0.0.0.0");
 });
 
 const invalid: Array<[string, string, RegExp]> = [

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openStore, type Store } from "../../src/store/openStore.js";
-import { localUserId } from "../../src/http/requestIdentity.js";
+import { localPrincipal } from "../../src/auth/principal.js";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
 import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
 import { postJson, readSse } from "../support/readSse.js";
@@ -68,7 +68,7 @@ test("the answer of a real chat turn can be scored, and rescored", async () => {
 });
 
 test("scores from -10 to 10, fractions included, are accepted", async () => {
-  const { session, answer } = await exchange(localUserId);
+  const { session, answer } = await exchange(localPrincipal.userId);
   for (const score of [-10, 0, 3.5, 10]) {
     assert.equal((await sendFeedback({ messageId: answer.id, score })).status, 204);
     assert.equal(await scoreOf(session.id, answer.id), score);
@@ -76,14 +76,14 @@ test("scores from -10 to 10, fractions included, are accepted", async () => {
 });
 
 test("anything but the caller's own assistant message is 404 not_found", async () => {
-  const own = await exchange(localUserId);
+  const own = await exchange(localPrincipal.userId);
   const theirs = await exchange("someone-else");
   await expectError(await sendFeedback({ messageId: theirs.answer.id, score: 1 }), 404, "not_found", "messageId");
   await expectError(await sendFeedback({ messageId: own.question.id, score: 1 }), 404, "not_found", "messageId");
   await expectError(await sendFeedback({ messageId: "0b7e6a4e-5d3c-4f1a-9e2b-8c7d6e5f4a3b", score: 1 }), 404, "not_found", "messageId");
   assert.equal(await scoreOf(theirs.session.id, theirs.answer.id), null);
 
-  await seed.sessions.deactivate(own.session.id, localUserId);
+  await seed.sessions.deactivate(own.session.id, localPrincipal.userId);
   await expectError(await sendFeedback({ messageId: own.answer.id, score: 1 }), 404, "not_found", "messageId");
 });
 

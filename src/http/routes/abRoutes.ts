@@ -60,25 +60,25 @@ export function abRoutes(app: FastifyInstance, deps: AbRouteDeps): void {
   const experiments = deps.store.experiments;
   const notFound = (id: string) => new GatewayError("not_found", `experiment ${id} not found`);
 
-  app.post("/api/v2/ab", { schema: { body: createBody } }, async (request, reply) => {
+  app.post("/api/v2/ab", { config: { policy: "admin" }, schema: { body: createBody } }, async (request, reply) => {
     const body = request.body as Static<typeof createBody>;
     const experiment = await guardStore(() => experiments.create(body));
     return reply.code(201).send(experimentView(experiment));
   });
 
-  app.get("/api/v2/ab", async () => {
+  app.get("/api/v2/ab", { config: { policy: "admin" } }, async () => {
     const all = await guardStore(() => experiments.list());
     return { data: all.map(experimentView) };
   });
 
-  app.get("/api/v2/ab/:id", { schema: { params: idParams } }, async (request) => {
+  app.get("/api/v2/ab/:id", { config: { policy: "admin" }, schema: { params: idParams } }, async (request) => {
     const { id } = request.params as Static<typeof idParams>;
     const experiment = await guardStore(() => experiments.get(id));
     if (experiment === undefined) throw notFound(id);
     return experimentView(experiment);
   });
 
-  app.patch("/api/v2/ab/:id", { schema: { params: idParams, body: patchBody } }, async (request) => {
+  app.patch("/api/v2/ab/:id", { config: { policy: "admin" }, schema: { params: idParams, body: patchBody } }, async (request) => {
     const { id } = request.params as Static<typeof idParams>;
     const patch = request.body as Static<typeof patchBody>;
     const experiment = await guardStore(() => experiments.update(id, patch));
@@ -86,7 +86,7 @@ export function abRoutes(app: FastifyInstance, deps: AbRouteDeps): void {
     return experimentView(experiment);
   });
 
-  app.get("/api/v2/ab/:id/results", { schema: { params: idParams } }, async (request) => {
+  app.get("/api/v2/ab/:id/results", { config: { policy: "admin" }, schema: { params: idParams } }, async (request) => {
     const { id } = request.params as Static<typeof idParams>;
     const experiment = await guardStore(() => experiments.get(id));
     if (experiment === undefined) throw notFound(id);

@@ -3,7 +3,7 @@ import type { Router } from "../../routing/createRouter.js";
 
 /** Engines with their live state (breaker, queue, latency) and the routes over them, for operators. */
 export function adminEnginesRoute(app: FastifyInstance, deps: { router(): Router }): void {
-  app.get("/api/v2/admin/engines", async () => {
+  app.get("/api/v2/admin/engines", { config: { policy: "admin" } }, async () => {
     const router = deps.router();
     return {
       engines: router.engines.map((guarded) => ({

@@ -16,7 +16,7 @@ export interface ChatCompletionsDeps {
 }
 
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsDeps): void {
-  app.post("/v1/chat/completions", { schema: { body: chatCompletionBody } }, async (request, reply) => {
+  app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: { body: chatCompletionBody } }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
     const chatRequest = toChatRequest(body);
     const router = deps.router();

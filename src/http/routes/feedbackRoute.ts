@@ -25,7 +25,7 @@ export interface FeedbackRouteDeps {
 }
 
 export function feedbackRoute(app: FastifyInstance, deps: FeedbackRouteDeps): void {
-  app.post("/api/v2/chat/feedback", { schema: { body: feedbackBody } }, async (request, reply) => {
+  app.post("/api/v2/chat/feedback", { config: { policy: "user" }, schema: { body: feedbackBody } }, async (request, reply) => {
     const { messageId, score } = request.body as Static<typeof feedbackBody>;
     const stored = await guardStore(() => deps.store.messages.setFeedback(messageId, request.userId, score));
     // Someone else's message reads exactly like a missing one: ids must not be probeable.

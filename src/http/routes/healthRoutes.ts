@@ -11,9 +11,9 @@ export interface HealthDeps {
 }
 
 export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
-  app.get("/health/live", async () => ({ status: "ok" }));
+  app.get("/health/live", { config: { policy: "public" } }, async () => ({ status: "ok" }));
 
-  app.get("/health/ready", async (_request, reply) => {
+  app.get("/health/ready", { config: { policy: "public" } }, async (_request, reply) => {
     const store = await checkStore(deps.store, deps.storeTimeoutMs ?? 2000);
     const states = deps.router().engines.map((guarded) => guarded.state());
     const engines = Object.fromEntries(states.map(({ name, ...state }) => [name, state]));

@@ -16,8 +16,8 @@ export function modelsRoute(app: FastifyInstance, router: () => Router, startedA
       ...current.routes.map((route) => ({ id: route.name, object: "model", created, owned_by: "switchyard" })),
     ];
   };
-  app.get("/v1/models", async () => ({ object: "list", data: list() }));
-  app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
+  app.get("/v1/models", { config: { policy: "user" } }, async () => ({ object: "list", data: list() }));
+  app.get<{ Params: { "*": string } }>("/v1/models/*", { config: { policy: "user" } }, async (request) => {
     const found = list().find((model) => model.id === request.params["*"]);
     if (!found) throw new GatewayError("not_found", `unknown model "${request.params["*"]}"`, { param: "model" });
     return found;

@@ -33,7 +33,7 @@ export interface SessionChatRouteDeps {
 }
 
 export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDeps): void {
-  app.post("/api/v2/chat/stream", { schema: { body: streamBody } }, async (request, reply) => {
+  app.post("/api/v2/chat/stream", { config: { policy: "user", routeClass: "chat" }, schema: { body: streamBody } }, async (request, reply) => {
     const body = request.body as Static<typeof streamBody>;
     const signal = deps.signals.signalFor(request.raw, reply.raw);
     const events = await deps.chat.start({
@@ -54,13 +54,13 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
     }
   });
 
-  app.get("/api/v2/chat/sessions", { schema: { querystring: pageQuery } }, async (request) => {
+  app.get("/api/v2/chat/sessions", { config: { policy: "user" }, schema: { querystring: pageQuery } }, async (request) => {
     const page = parsePageQuery(request.query as Static<typeof pageQuery>);
     const result = await guardStore(() => deps.store.sessions.list(request.userId, page));
     return { data: result.items.map(sessionView), nextCursor: result.nextCursor };
   });
 
-  app.get("/api/v2/chat/sessions/:id/messages", { schema: { params: sessionParams, querystring: pageQuery } }, async (request) => {
+  app.get("/api/v2/chat/sessions/:id/messages", { config: { policy: "user" }, schema: { params: sessionParams, querystring: pageQuery } }, async (request) => {
     const { id } = request.params as Static<typeof sessionParams>;
     const page = parsePageQuery(request.query as Static<typeof pageQuery>);
     const session = await guardStore(() => deps.store.sessions.get(id, request.userId));
@@ -69,7 +69,7 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
     return { data: result.items.map(messageView), nextCursor: result.nextCursor };
   });
 
-  app.delete("/api/v2/chat/sessions/:id", { schema: { params: sessionParams } }, async (request, reply) => {
+  app.delete("/api/v2/chat/sessions/:id", { config: { policy: "user" }, schema: { params: sessionParams } }, async (request, reply) => {
     const { id } = request.params as Static<typeof sessionParams>;
     const removed = await guardStore(() => deps.store.sessions.deactivate(id, request.userId));
     if (!removed) throw new GatewayError("not_found", `session ${id} not found`);
