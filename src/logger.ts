@@ -1,19 +1,73 @@
 /**
- * The process logger: pino JSON on stdout. Fastify's request logger is a child of this one.
+ * The process logger: pino JSON on stdout. Fastify's request logger is a child of this one. Credentials never
+ * reach the output: known fields are redacted by path, and message text and errors go through the scrubber.
  */
-import { pino, type Logger as PinoLogger } from "pino";
+import { pino, stdSerializers, type Logger as PinoLogger } from "pino";
+import { createScrubber, type Scrubber } from "./observability/createScrubber.js";
 
 export type Logger = PinoLogger;
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: "switchyard" },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // Credentials never reach the logs, whatever logs them.
-    redact: {
-      paths: ["req.headers.authorization", "req.headers.cookie", "req.headers[\"x-api-key\"]", "*.apiKey", "apiKey"],
-      censor: "[redacted]",
+export interface LoggerOptions {
+  /** Exact secret values from the configuration. */
+  secrets?: readonly string[];
+  /** Where to write (default stdout); tests capture lines through it. */
+  destination?: pino.DestinationStream;
+}
+
+const redactPaths = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["x-api-key"]',
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
+  "apiKey",
+  "*.apiKey",
+  "adminKey",
+  "*.adminKey",
+  "secret",
+  "*.secret",
+  "token",
+  "*.token",
+  "password",
+  "*.password",
+  "authorization",
+  "*.authorization",
+];
+
+export function createLogger(level: string, options: LoggerOptions = {}): Logger {
+  const scrub = createScrubber(options.secrets);
+  return pino(
+    {
+      level,
+      base: { service: "switchyard" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: redactPaths, censor: "[redacted]" },
+      serializers: { err: (error: Error) => scrubError(stdSerializers.err(error), scrub) },
+      formatters: { log: (object) => scrubShallow(object, scrub) },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) => (typeof arg === "string" ? scrub(arg) : arg)) as Parameters<typeof method>;
+          method.apply(this, scrubbed);
+        },
+      },
     },
-  });
+    options.destination,
+  );
+}
+
+function scrubError(serialized: ReturnType<typeof stdSerializers.err>, scrub: Scrubber): ReturnType<typeof stdSerializers.err> {
+  if (typeof serialized.message === "string") serialized.message = scrub(serialized.message);
+  if (typeof serialized.stack === "string") serialized.stack = scrub(serialized.stack);
+  return serialized;
+}
+
+/** Top-level strings only: cheap enough for every access line, and where free text (reasons, causes) lands. */
+function scrubShallow(object: Record<string, unknown>, scrub: Scrubber): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(object)) {
+    if (typeof value !== "string") continue;
+    const clean = scrub(value);
+    if (clean !== value) (copy ??= { ...object })[key] = clean;
+  }
+  return copy ?? object;
 }

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/schema.js";
 import { createLogger, type Logger } from "./logger.js";
+import { secretsOf } from "./observability/createScrubber.js";
 import { openStore } from "./store/openStore.js";
 import { createRouting } from "./routing/createRouting.js";
 import { createSessionChat } from "./chat/createSessionChat.js";
@@ -28,7 +29,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.log.level);
+  const logger = options.logger ?? createLogger(config.log.level, { secrets: secretsOf(config) });
   const store = await openStore(config.store.url, { logger });
   const routing = createRouting(config, logger);
   const chat = createSessionChat({ store, router: routing.router, historyWindow: config.chat.historyWindow, logger });

@@ -2,6 +2,10 @@
  * One envelope per API family: OpenAI's shape on /v1, Switchyard's on /api/v2 (and everything else).
  */
 import type { ErrorCode } from "../errors.js";
+import { createScrubber } from "../observability/createScrubber.js";
+
+// Error messages can quote upstream bodies; whatever credential shape hides in them never leaves.
+const scrub = createScrubber();
 
 export type ApiFamily = "openai" | "switchyard";
 
@@ -30,7 +34,7 @@ export function errorEnvelope(family: ApiFamily, input: ErrorEnvelopeInput): Rec
   if (family === "openai") {
     return {
       error: {
-        message: input.message,
+        message: scrub(input.message),
         type: openAITypeByCode[input.code] ?? "server_error",
         code: input.code,
         param: input.param ?? null,
@@ -38,5 +42,5 @@ export function errorEnvelope(family: ApiFamily, input: ErrorEnvelopeInput): Rec
       },
     };
   }
-  return { error: { code: input.code, message: input.message, traceId: input.traceId, ...(input.param ? { param: input.param } : {}) } };
+  return { error: { code: input.code, message: scrub(input.message), traceId: input.traceId, ...(input.param ? { param: input.param } : {}) } };
 }
