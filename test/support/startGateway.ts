@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { configSchema, type Config } from "../../src/config/schema.js";
 import { startServer, type RunningServer } from "../../src/main.js";
 import { createLogger } from "../../src/logger.js";
+import { secretsOf } from "../../src/observability/createScrubber.js";
+import type { pino } from "pino";
 
 export interface TestGateway extends RunningServer {
   config: Config;
@@ -16,16 +18,28 @@ export interface TestGateway extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startGateway(partial: Record<string, unknown>, options: { dataDir?: string; keepData?: boolean } = {}): Promise<TestGateway> {
+export interface StartGatewayOptions {
+  dataDir?: string;
+  keepData?: boolean;
+  /** Capture the server's log lines (at `logLevel`) instead of discarding them. */
+  logDestination?: pino.DestinationStream;
+  logLevel?: string;
+}
+
+export async function startGateway(partial: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "switchyard-test-")));
   const input = {
     ...partial,
     server: { host: "127.0.0.1", port: 0, ...(partial.server as object | undefined) },
     store: partial.store ?? { url: `sqlite:${join(dataDir, "switchyard.db")}` },
-    log: { level: process.env.TEST_LOG_LEVEL ?? "silent" },
+    log: { level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? "silent" },
   };
   const config = configSchema.parse(input);
-  const server = await startServer(config, { logger: createLogger(config.log.level) });
+  const logger = createLogger(config.log.level, {
+    secrets: secretsOf(config),
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const server = await startServer(config, { logger });
   return {
     ...server,
     config,
