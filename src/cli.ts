@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `switchyard serve|migrate|check-config`. Reads arguments, loads the configuration, and hands over to main.
+ * `switchyard serve|migrate|check-config|keys`. Reads arguments, loads the configuration, and hands over to main.
  */
 import { parseArgs } from "node:util";
 import { watchFile } from "node:fs";
 import { loadConfig, ConfigError } from "./config/loadConfig.js";
 import { startServer } from "./main.js";
 import { openStore } from "./store/openStore.js";
+import { keysCommand } from "./cliKeys.js";
 
 const usage = `usage: switchyard <command> [--config FILE]
 
@@ -14,6 +15,7 @@ commands:
   serve          start the gateway (default config: the embedded default, or $SWITCHYARD_CONFIG)
   migrate        apply database migrations and exit
   check-config   validate the configuration and print it with secrets masked
+  keys           create, list and revoke API keys (switchyard keys --help)
 
 options:
   --config, -c FILE   YAML configuration file
@@ -21,6 +23,8 @@ options:
   --help, -h          show this help`;
 
 async function main(argv: string[]): Promise<number> {
+  // keys has options of its own; it parses them itself.
+  if (argv[0] === "keys") return keysCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

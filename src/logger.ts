@@ -61,12 +61,18 @@ function scrubError(serialized: ReturnType<typeof stdSerializers.err>, scrub: Sc
   return serialized;
 }
 
-/** Top-level strings only: cheap enough for every access line, and where free text (reasons, causes) lands. */
-function scrubShallow(object: Record<string, unknown>, scrub: Scrubber): Record<string, unknown> {
+/**
+ * Strings up to a few levels deep: where free text (reasons, upstream causes) lands, while staying cheap enough
+ * for every access line. Objects are copied only when something had to change.
+ */
+function scrubShallow(object: Record<string, unknown>, scrub: Scrubber, depth = 0): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(object)) {
-    if (typeof value !== "string") continue;
-    const clean = scrub(value);
+    let clean: unknown = value;
+    if (typeof value === "string") clean = scrub(value);
+    else if (depth < 2 && value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+      clean = scrubShallow(value as Record<string, unknown>, scrub, depth + 1);
+    }
     if (clean !== value) (copy ??= { ...object })[key] = clean;
   }
   return copy ?? object;

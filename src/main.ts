@@ -10,6 +10,9 @@ import { createRouting } from "./routing/createRouting.js";
 import { createSessionChat } from "./chat/createSessionChat.js";
 import { createRequestSignals } from "./http/requestSignals.js";
 import { buildApp } from "./http/buildApp.js";
+import { createRateLimits, type RateLimits } from "./limits/createRateLimits.js";
+import { createMetering } from "./metering/createMetering.js";
+import { createWebhookDispatcher } from "./webhooks/createWebhookDispatcher.js";
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -28,19 +31,44 @@ export interface RunningServer {
   reload(config: Readonly<Config>): { added: string[]; removed: string[]; kept: string[] };
 }
 
-export async function startServer(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Readonly<Config>, options: { logger?: Logger; rateLimits?: RateLimits } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.log.level, { secrets: secretsOf(config) });
   const store = await openStore(config.store.url, { logger });
-  const routing = createRouting(config, logger);
-  const chat = createSessionChat({ store, router: routing.router, historyWindow: config.chat.historyWindow, logger });
+  const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger });
+  const routing = createRouting(config, logger, {
+    onBreakerChange: (engine, state) => void webhooks.emit(state === "open" ? "engine.breaker_open" : "engine.breaker_closed", { engine }),
+  });
+  // One set of counters per process: the HTTP hook counts requests, the meter records tokens (rateLimits.tokens).
+  const rateLimits = options.rateLimits ?? createRateLimits(config.rateLimits);
+  const meter = createMetering({
+    config,
+    usage: store.usage,
+    logger,
+    tokens: rateLimits.tokens,
+    onAlert: (alert) => void webhooks.emit("budget.threshold", alert),
+  });
+  const chat = createSessionChat({ store, router: routing.router, historyWindow: config.chat.historyWindow, logger, meter });
   const signals = createRequestSignals();
   let draining = false;
-  const app = buildApp({ config, logger, store, router: routing.router, chat, signals, draining: () => draining });
+  const app = buildApp({
+    config,
+    logger,
+    store,
+    router: routing.router,
+    chat,
+    signals,
+    draining: () => draining,
+    rateLimits,
+    meter,
+    onKeyEvent: (event, data) => void webhooks.emit(event, data),
+  });
 
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await routing.close();
+    await meter.close();
+    await webhooks.stop();
     await store.close();
     throw error;
   }
@@ -69,6 +97,10 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
         await closed;
       }
       await routing.close();
+      // After the drain every request has settled: write the last ledger rows and let queued webhooks go, while
+      // the store is still open to record them.
+      await meter.close();
+      await webhooks.stop();
       await store.close();
       logger.info("shutdown complete");
     })());

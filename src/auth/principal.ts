@@ -11,8 +11,11 @@ export interface Budget {
 }
 
 export interface Principal {
-  /** `local`: auth.mode none (a loopback-only development server; every caller is the local admin). */
-  kind: "local" | "key" | "jwt";
+  /**
+   * `local`: auth.mode none (a loopback-only development server; every caller is the local admin).
+   * `anonymous`: no valid credential, on a public route (health checks); never reaches user or admin routes.
+   */
+  kind: "local" | "anonymous" | "key" | "jwt";
   userId: string;
   role: Role;
   /** The API key's id (never the key itself), when the caller used one. */
@@ -40,3 +43,6 @@ declare module "fastify" {
 }
 
 export const localPrincipal: Principal = Object.freeze({ kind: "local", userId: "local", role: "admin" });
+
+/** The caller of a public route who presented no valid credential. */
+export const anonymousPrincipal: Principal = Object.freeze({ kind: "anonymous", userId: "anonymous", role: "user" });

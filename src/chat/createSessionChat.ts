@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/openStore.js";
 import type { Session } from "../store/sessions.js";
+import type { Message } from "../store/messages.js";
 import type { FinishReason, Usage } from "../engines/spec.js";
 import type { Router } from "../routing/createRouter.js";
 import { ensureUsable } from "../routing/createRouter.js";
@@ -16,9 +17,17 @@ import { GatewayError, isAbortError, isGatewayError } from "../errors.js";
 import { buildPrompt } from "./buildPrompt.js";
 import { guardStore } from "./guardStore.js";
 import { chooseVariant, type ChosenVariant } from "./chooseVariant.js";
+import type { Principal } from "../auth/principal.js";
+import type { Meter } from "../metering/createMeter.js";
+import { failureOutcome } from "../metering/meterParts.js";
+import { outputBytesOf } from "../metering/estimateTokens.js";
 
 export interface SessionChatRequest {
   userId: string;
+  /** Whose budgets and token limits the turn counts against. */
+  principal: Principal;
+  /** The HTTP request id, for the usage ledger. */
+  requestId: string;
   message: string;
   sessionId?: string | undefined;
   engine?: string | undefined;
@@ -44,6 +53,7 @@ export interface SessionChatDeps {
   router(): Router;
   historyWindow: number;
   logger: Logger;
+  meter: Meter;
 }
 
 export interface SessionChat {
@@ -75,19 +85,36 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       ensureUsable(plan);
       const history = existing ? await guardStore(() => store.messages.recent(existing.id, deps.historyWindow)) : [];
       const prompt = buildPrompt(history, request.message, variant?.variant.system ?? request.system);
+      // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session.
+      const ticket = await deps.meter.begin({
+        principal: request.principal,
+        targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
+        messages: prompt,
+        maxTokens: variant?.variant.params?.maxTokens,
+        route: plan.name,
+        traceId: request.traceId,
+        requestId: request.requestId,
+      });
 
-      const session: Session =
-        existing ??
-        (await guardStore(() => store.sessions.create({ id: sessionId, userId: request.userId, projectId: request.projectId ?? null })));
+      let session: Session;
+      let assistant: Message;
       const recorded = variant ? { experimentId: variant.experimentId, variant: variant.variant.name } : {};
-      const [, stored] = await guardStore(() =>
-        store.messages.append(session.id, [
-          { role: "user", content: request.message, status: "complete", traceId: request.traceId, ...recorded },
-          { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded },
-        ]),
-      );
-      if (!stored) throw new GatewayError("internal_error", "the assistant message was not stored");
-      const assistant = stored;
+      try {
+        session =
+          existing ??
+          (await guardStore(() => store.sessions.create({ id: sessionId, userId: request.userId, projectId: request.projectId ?? null })));
+        const [, stored] = await guardStore(() =>
+          store.messages.append(session.id, [
+            { role: "user", content: request.message, status: "complete", traceId: request.traceId, ...recorded },
+            { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded },
+          ]),
+        );
+        if (!stored) throw new GatewayError("internal_error", "the assistant message was not stored");
+        assistant = stored;
+      } catch (error) {
+        ticket.settle({ ...failureOutcome(error, request.signal), latencyMs: performance.now() - startedAt });
+        throw error;
+      }
 
       const response = createResponseAccumulator();
       let served: { engine: string; model: string; ttftMs: number } | undefined;
@@ -98,8 +125,17 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       const persist = async (failure?: unknown): Promise<void> => {
         if (persisted) return;
         persisted = true;
+        const { text, toolCalls, usage } = response.result();
+        ticket.settle({
+          engine: served?.engine,
+          model: served?.model,
+          usage,
+          outputBytes: outputBytesOf({ text, toolCalls }),
+          ...(completed ? { status: "complete" } : failureOutcome(failure, request.signal)),
+          latencyMs: performance.now() - startedAt,
+          ttftMs: served?.ttftMs,
+        });
         try {
-          const { text, toolCalls, usage } = response.result();
           await store.messages.finish(assistant.id, {
             content: text,
             status: completed ? "complete" : "incomplete",
@@ -122,7 +158,9 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       let opened: Awaited<ReturnType<Router["open"]>>;
       try {
         const affinity = !variant && request.engine === undefined && session.engine && session.model ? { engine: session.engine, model: session.model } : undefined;
-        opened = await router.open(plan, { messages: prompt, ...(variant ? variant.params : {}) }, {
+        // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
+        const params = { ...(variant ? variant.params : {}), ...(ticket.maxTokens === undefined ? {} : { maxTokens: ticket.maxTokens }) };
+        opened = await router.open(plan, { messages: prompt, ...params }, {
           signal: request.signal,
           prefer: affinity,
           ...(request.traceparent ? { traceparent: request.traceparent } : {}),

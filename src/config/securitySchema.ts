@@ -40,20 +40,23 @@ export const authSchema = z
     }
   });
 
-const classLimits = z
-  .object({
-    /** Requests per minute; 0 disables the limit. */
-    rpm: z.number().int().min(0),
-    /** Tokens (input + output) per minute; 0 disables the limit. Only meaningful for the chat class. */
-    tpm: z.number().int().min(0).default(0),
-  })
-  .strict();
+/** Per-class limits; each field has its class's default, so `chat: { tpm: 5000 }` alone is valid. */
+const classLimits = (defaults: { rpm: number; tpm: number }) =>
+  z
+    .object({
+      /** Requests per minute; 0 disables the limit. */
+      rpm: z.number().int().min(0).default(defaults.rpm),
+      /** Tokens (input + output) per minute; 0 disables the limit. Only meaningful for the chat class. */
+      tpm: z.number().int().min(0).default(defaults.tpm),
+    })
+    .strict()
+    .prefault({});
 
 const limitsByClass = z
   .object({
-    chat: classLimits.prefault({ rpm: 600, tpm: 1_000_000 }),
-    admin: classLimits.prefault({ rpm: 120 }),
-    other: classLimits.prefault({ rpm: 1200 }),
+    chat: classLimits({ rpm: 600, tpm: 1_000_000 }),
+    admin: classLimits({ rpm: 120, tpm: 0 }),
+    other: classLimits({ rpm: 1200, tpm: 0 }),
   })
   .strict();
 

@@ -21,6 +21,17 @@ import { abRoutes } from "./routes/abRoutes.js";
 import { feedbackRoute } from "./routes/feedbackRoute.js";
 import { healthRoutes } from "./routes/healthRoutes.js";
 import { adminEnginesRoute } from "./routes/adminEnginesRoute.js";
+import { adminKeysRoutes, type AdminKeysRouteDeps } from "./routes/adminKeysRoutes.js";
+import { authentication } from "./authentication.js";
+import { securityHeaders } from "./security/securityHeaders.js";
+import { corsPolicy } from "./security/corsPolicy.js";
+import { jsonBodyParser } from "./security/jsonBodyParser.js";
+import { rateLimitHook } from "./security/rateLimitHook.js";
+import { createRateLimits, type RateLimits } from "../limits/createRateLimits.js";
+import type { Meter } from "../metering/createMeter.js";
+import { createMetering } from "../metering/createMetering.js";
+import { usageRoutes } from "./routes/usageRoutes.js";
+import { adminWebhooksRoutes } from "./routes/adminWebhooksRoutes.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -30,12 +41,22 @@ export interface AppDeps {
   chat: SessionChat;
   signals: RequestSignals;
   draining(): boolean;
+  /** Shared with the meter (tokens); created from config.rateLimits when absent. */
+  rateLimits?: RateLimits;
+  /** Shared with the session pipeline and closed by main.ts; built from config.pricing/budgets when absent. */
+  meter?: Meter;
+  /** Key lifecycle events, for webhooks. */
+  onKeyEvent?: AdminKeysRouteDeps["onKeyEvent"];
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const trustProxy = deps.config.server.trustProxy;
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.server.bodyLimitBytes,
+    // request.ip (the admin allowlist, logs) honours X-Forwarded-For only from proxies the operator trusts. A hop
+    // count works at runtime but Fastify's types leave it out, hence the function form (which is what it becomes).
+    trustProxy: typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     ajv: {
@@ -45,10 +66,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   requestIdentity(app);
+  // Before authentication: a 401 must carry the security and CORS headers too (a browser hides a response without
+  // them), and a preflight, which comes without credentials, is answered here. corsPolicy also marks its preflight
+  // route public, which has to happen before the onRoute hooks that check and record policies.
+  securityHeaders(app);
+  corsPolicy(app, deps.config.server.cors);
+  jsonBodyParser(app);
+  const authenticator = authentication(app, { config: deps.config, apiKeys: deps.store.apiKeys, router: deps.router });
   // Every route states who may call it; one that does not is a bug caught at start-up, not an open door.
   app.addHook("onRoute", (route) => {
     if (!route.config?.policy) throw new Error(`route ${route.method} ${route.url} declares no policy (config.policy)`);
   });
+  // Rate limits count against request.principal: this hook must stay after authentication.
+  app.addHook("onRequest", rateLimitHook(deps.rateLimits ?? createRateLimits(deps.config.rateLimits)));
 
   app.setErrorHandler((error, request, reply) => {
     if (isAbortError(error) && reply.raw.destroyed) {
@@ -74,12 +104,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
   });
 
-  chatCompletionsRoute(app, { router: deps.router, signals: deps.signals, logger: deps.logger });
+  const meter = deps.meter ?? createMetering({ config: deps.config, usage: deps.store.usage, logger: deps.logger, tokens: deps.rateLimits?.tokens });
+  chatCompletionsRoute(app, { router: deps.router, signals: deps.signals, logger: deps.logger, meter });
   modelsRoute(app, deps.router, Date.now());
   sessionChatRoutes(app, { chat: deps.chat, store: deps.store, signals: deps.signals });
   abRoutes(app, { store: deps.store });
   feedbackRoute(app, { store: deps.store });
   healthRoutes(app, { store: deps.store, router: deps.router, draining: deps.draining });
   adminEnginesRoute(app, { router: deps.router });
+  adminKeysRoutes(app, { apiKeys: deps.store.apiKeys, onRevoked: authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
+  usageRoutes(app, { usage: deps.store.usage, flush: () => meter.flush() });
+  adminWebhooksRoutes(app, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
   return app;
 }

@@ -12,8 +12,13 @@ export interface SseStream {
   readonly closed: boolean;
 }
 
-export function openSseStream(response: ServerResponse, headers: Record<string, string>): SseStream {
+/**
+ * `replyHeaders`: what hooks put on the Fastify reply before the route hijacked it (http/security/hijackHeaders);
+ * they go under the stream's own headers, which win.
+ */
+export function openSseStream(response: ServerResponse, headers: Record<string, string>, replyHeaders: Record<string, string> = {}): SseStream {
   response.writeHead(200, {
+    ...replyHeaders,
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
     connection: "keep-alive",

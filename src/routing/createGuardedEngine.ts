@@ -64,6 +64,11 @@ export interface GuardedEngine {
   close(): Promise<void>;
 }
 
+export interface GuardedEngineOptions {
+  /** Called when the breaker opens, and when it closes again after a successful trial (for webhooks). */
+  onBreakerChange?: ((state: "open" | "closed") => void) | undefined;
+}
+
 const ewmaWeight = 0.3;
 const breakerStates: Record<CircuitState, BreakerState> = {
   [CircuitState.Closed]: "closed",
@@ -72,7 +77,7 @@ const breakerStates: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: "isolated",
 };
 
-export function createGuardedEngine(engine: Engine, config: EngineConfig): GuardedEngine {
+export function createGuardedEngine(engine: Engine, config: EngineConfig, options: GuardedEngineOptions = {}): GuardedEngine {
   const slots = bulkhead(config.maxConcurrency, config.maxQueue);
   const breaker = circuitBreaker(handleWhen(isEngineFault), {
     halfOpenAfter: config.breaker.halfOpenAfterMs,
@@ -83,6 +88,13 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig): Guard
       minimumRps: config.breaker.minRequests / (config.breaker.windowMs / 1000),
     }),
   });
+  if (options.onBreakerChange) {
+    const notify = options.onBreakerChange;
+    breaker.onStateChange((next) => {
+      if (next === CircuitState.Open) notify("open");
+      else if (next === CircuitState.Closed) notify("closed");
+    });
+  }
   const admission = wrap(slots, breaker);
   const retries = retry(handleWhen((error) => isRetryable(error, config.retry.maxDelayMs)), {
     maxAttempts: config.retry.attempts,

@@ -16,8 +16,14 @@ export interface Routing {
   close(): Promise<void>;
 }
 
-export function createRouting(config: Readonly<Config>, logger: Logger): Routing {
-  let guarded = build(config.engines, logger);
+export interface RoutingOptions {
+  /** An engine's breaker opened, or closed again. */
+  onBreakerChange?: ((engine: string, state: "open" | "closed") => void) | undefined;
+}
+
+export function createRouting(config: Readonly<Config>, logger: Logger, options: RoutingOptions = {}): Routing {
+  const build = (configs: readonly EngineConfig[]) => buildEngines(configs, logger, options);
+  let guarded = build(config.engines);
   let router = makeRouter(guarded, config);
   const retiring = new Set<Promise<void>>();
 
@@ -32,7 +38,7 @@ export function createRouting(config: Readonly<Config>, logger: Logger): Routing
         if (existing && JSON.stringify(existing.config) === JSON.stringify(engineConfig)) kept.push(existing);
         else fresh.push(engineConfig);
       }
-      const started = new Map(build(fresh, logger).map((g) => [g.engine.name, g]));
+      const started = new Map(build(fresh).map((g) => [g.engine.name, g]));
       const nextGuarded = next.engines.map((c) => kept.find((g) => g.engine.name === c.name) ?? (started.get(c.name) as GuardedEngine));
       const nextRouter = makeRouter(nextGuarded, next);
       const removed = guarded.filter((g) => !kept.includes(g));
@@ -55,9 +61,14 @@ export function createRouting(config: Readonly<Config>, logger: Logger): Routing
   };
 }
 
-function build(configs: readonly EngineConfig[], logger: Logger): GuardedEngine[] {
+function buildEngines(configs: readonly EngineConfig[], logger: Logger, options: RoutingOptions): GuardedEngine[] {
   const engines = createEngines(configs, logger);
-  return engines.map((engine, index) => createGuardedEngine(engine, configs[index] as EngineConfig));
+  return engines.map((engine, index) => {
+    const onBreakerChange = options.onBreakerChange;
+    return createGuardedEngine(engine, configs[index] as EngineConfig, {
+      onBreakerChange: onBreakerChange && ((state) => onBreakerChange(engine.name, state)),
+    });
+  });
 }
 
 function makeRouter(guarded: readonly GuardedEngine[], config: Readonly<Config>): Router {

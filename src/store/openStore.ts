@@ -8,8 +8,11 @@ import type { Clock } from "./clock.js";
 import type { Database } from "./schema.js";
 import type { StoreLogger } from "./storeLogger.js";
 import { createExperimentStore, type ExperimentStore } from "./experiments.js";
+import { createApiKeyStore, type ApiKeyStore } from "./apiKeys.js";
 import { createMessageStore, type MessageStore } from "./messages.js";
 import { createSessionStore, type SessionStore } from "./sessions.js";
+import { createUsageLedger, type UsageLedger } from "./usageLedger.js";
+import { createWebhookStore, type WebhookStore } from "./webhookStore.js";
 import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
@@ -20,6 +23,9 @@ export interface Store {
   sessions: SessionStore;
   messages: MessageStore;
   experiments: ExperimentStore;
+  apiKeys: ApiKeyStore;
+  usage: UsageLedger;
+  webhooks: WebhookStore;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +61,9 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     sessions: createSessionStore(db, stores),
     messages: createMessageStore(db, stores),
     experiments: createExperimentStore(db, stores),
+    apiKeys: createApiKeyStore(db, stores),
+    usage: createUsageLedger(db),
+    webhooks: createWebhookStore(db, stores),
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");
       try {

@@ -6,6 +6,8 @@ import type { Generated, Selectable } from "kysely";
 import type { MessageStatus } from "./messages.js";
 import type { ExperimentStatus } from "./experiments.js";
 import type { Role } from "../engines/spec.js";
+import type { UsageLedgerTable } from "./usageLedgerTable.js";
+import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
 
 export interface SessionsTable {
   id: string;
@@ -63,12 +65,38 @@ export interface ExperimentsTable {
   updated_at: number;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  user_id: string;
+  role: "user" | "admin";
+  /** sha256 hex of the whole key; the key itself is never stored. */
+  key_hash: string;
+  /** The key's first characters, for telling keys apart in a listing. */
+  prefix: string;
+  /** JSON text of string[]; null: every model. */
+  allowed_models: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  budget_usd: number | null;
+  budget_window: "day" | "month" | "total" | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   sessions: SessionsTable;
   messages: MessagesTable;
   experiments: ExperimentsTable;
+  api_keys: ApiKeysTable;
+  usage_ledger: UsageLedgerTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ExperimentRow = Selectable<ExperimentsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -8,6 +8,7 @@ import { guardStore } from "../../chat/guardStore.js";
 import { GatewayError } from "../../errors.js";
 import type { RequestSignals } from "../requestSignals.js";
 import { openSseStream } from "../sseStream.js";
+import { hijackHeaders } from "../security/hijackHeaders.js";
 import { pageQuery, parsePageQuery } from "../pageQuery.js";
 
 const uuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
@@ -39,12 +40,14 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
     const events = await deps.chat.start({
       ...body,
       userId: request.userId,
+      principal: request.principal,
+      requestId: request.id,
       traceId: request.traceId,
       traceparent: request.traceparent,
       signal,
     });
     reply.hijack();
-    const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId });
+    const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
     try {
       for await (const { event, data } of events) {
         if (!(await sse.send(JSON.stringify(data), event))) break;

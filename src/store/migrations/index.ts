@@ -5,8 +5,14 @@
 import type { Migration } from "kysely";
 import * as sessionsMessages from "./001_sessions_messages.js";
 import * as experiments from "./002_experiments.js";
+import * as apiKeys from "./003_api_keys.js";
+import * as usageLedger from "./004_usage_ledger.js";
+import * as webhooks from "./005_webhooks.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
   "002_experiments": experiments,
+  "003_api_keys": apiKeys,
+  "004_usage_ledger": usageLedger,
+  "005_webhooks": webhooks,
 };
