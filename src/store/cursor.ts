@@ -36,3 +36,19 @@ export function assertLimit(limit: number, min: number): void {
     throw new GatewayError("invalid_request", `limit must be an integer of at least ${min}.`, { param: "limit" });
   }
 }
+
+/**
+ * A page from rows fetched with `limit + 1`: the extra row only says that another page exists, and the cursor is
+ * the sort key of the last item kept.
+ */
+export function pageOf<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+  kind: string,
+  keyOf: (item: Item) => readonly CursorPart[],
+): { items: Item[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit).map(toItem);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(kind, keyOf(last)) : null };
+}

@@ -8,7 +8,7 @@ import { GatewayError } from "../errors.js";
 import type { Database } from "./schema.js";
 import { serializeToolCalls, toMessage, toMessageRow } from "./messageRows.js";
 import { setMessageFeedback } from "./setMessageFeedback.js";
-import { assertLimit, decodeCursor, encodeCursor } from "./cursor.js";
+import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 import { systemClock, type Clock } from "./clock.js";
 
 export type MessageStatus = "complete" | "incomplete";
@@ -174,10 +174,7 @@ export function createMessageStore(db: Kysely<Database>, options: { now?: Clock 
         .orderBy("seq", "asc")
         .limit(page.limit + 1)
         .execute();
-      const items = rows.slice(0, page.limit).map(toMessage);
-      const last = items.at(-1);
-      const nextCursor = rows.length > page.limit && last !== undefined ? encodeCursor(CURSOR_KIND, [last.seq]) : null;
-      return { items, nextCursor };
+      return pageOf(rows, page.limit, toMessage, CURSOR_KIND, (message) => [message.seq]);
     },
 
     setFeedback(messageId, userId, score) {

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database, SessionRow } from "./schema.js";
-import { assertLimit, decodeCursor, encodeCursor } from "./cursor.js";
+import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 import { systemClock, type Clock } from "./clock.js";
 
 export interface Session {
@@ -104,11 +104,7 @@ export function createSessionStore(db: Kysely<Database>, options: { now?: Clock 
         .orderBy("id", "asc")
         .limit(page.limit + 1)
         .execute();
-      const items = rows.slice(0, page.limit).map(toSession);
-      const last = items.at(-1);
-      const nextCursor =
-        rows.length > page.limit && last !== undefined ? encodeCursor(CURSOR_KIND, [last.updatedAt, last.id]) : null;
-      return { items, nextCursor };
+      return pageOf(rows, page.limit, toSession, CURSOR_KIND, (session) => [session.updatedAt, session.id]);
     },
 
     async setEngine(id, engine, model) {

@@ -5,7 +5,7 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
 import type { Database } from "./schema.js";
 import type { UsageLedgerRow, UsageStatus } from "./usageLedgerTable.js";
-import { assertLimit, decodeCursor, encodeCursor } from "./cursor.js";
+import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 
 export type { UsageStatus };
 
@@ -110,10 +110,7 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
         .orderBy("id", "desc")
         .limit(page.limit + 1)
         .execute();
-      const items = rows.slice(0, page.limit).map(toRecord);
-      const last = items.at(-1);
-      const nextCursor = rows.length > page.limit && last !== undefined ? encodeCursor(CURSOR_KIND, [last.createdAt, last.id]) : null;
-      return { items, nextCursor };
+      return pageOf(rows, page.limit, toRecord, CURSOR_KIND, (record) => [record.createdAt, record.id]);
     },
 
     async totals(filter) {

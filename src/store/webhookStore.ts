@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "./schema.js";
 import type { DeliveryStatus, WebhookDeliveryRow, WebhookSubscriptionRow } from "./webhookTables.js";
-import { assertLimit, decodeCursor, encodeCursor } from "./cursor.js";
+import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 import { systemClock, type Clock } from "./clock.js";
 
 export type { DeliveryStatus };
@@ -144,10 +144,7 @@ export function createWebhookStore(db: Kysely<Database>, options: { now?: Clock 
         .orderBy("id", "desc")
         .limit(page.limit + 1)
         .execute();
-      const items = rows.slice(0, page.limit).map(toDelivery);
-      const last = items.at(-1);
-      const nextCursor = rows.length > page.limit && last !== undefined ? encodeCursor(CURSOR_KIND, [last.createdAt, last.id]) : null;
-      return { items, nextCursor };
+      return pageOf(rows, page.limit, toDelivery, CURSOR_KIND, (delivery) => [delivery.createdAt, delivery.id]);
     },
   };
 }
