@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `switchyard serve|migrate|check-config|keys`. Reads arguments, loads the configuration, and hands over to main.
+ * `switchyard serve|migrate|check-config|keys|backup|restore`. Reads arguments, loads the configuration, and hands over to main.
  */
 import { parseArgs } from "node:util";
 import { watchFile } from "node:fs";
@@ -8,6 +8,8 @@ import { loadConfig, ConfigError } from "./config/loadConfig.js";
 import { startServer } from "./main.js";
 import { openStore } from "./store/openStore.js";
 import { keysCommand } from "./cliKeys.js";
+import { cacheCommand } from "./cliCache.js";
+import { backupCommand } from "./cliBackup.js";
 
 const usage = `usage: switchyard <command> [--config FILE]
 
@@ -16,6 +18,9 @@ commands:
   migrate        apply database migrations and exit
   check-config   validate the configuration and print it with secrets masked
   keys           create, list and revoke API keys (switchyard keys --help)
+  cache warm F   send the requests in F (JSON lines) to a running gateway to fill its response cache (switchyard cache --help)
+  backup FILE    copy the store to FILE while the server runs (switchyard backup --help)
+  restore FILE   replace the store with a backup; needs --yes, and a stopped server on SQLite
 
 options:
   --config, -c FILE   YAML configuration file
@@ -25,6 +30,8 @@ options:
 async function main(argv: string[]): Promise<number> {
   // keys has options of its own; it parses them itself.
   if (argv[0] === "keys") return keysCommand(argv.slice(1));
+  if (argv[0] === "cache") return cacheCommand(argv.slice(1));
+  if (argv[0] === "backup" || argv[0] === "restore") return backupCommand(argv[0], argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -15,6 +15,8 @@ export type ErrorCode =
   | "engine_timeout"
   | "upstream_error"
   | "store_unavailable"
+  | "server_overloaded"
+  | "request_timeout"
   | "internal_error";
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -30,6 +32,8 @@ const statusByCode: Record<ErrorCode, number> = {
   engine_timeout: 504,
   upstream_error: 502,
   store_unavailable: 503,
+  server_overloaded: 503,
+  request_timeout: 504,
   internal_error: 500,
 };
 

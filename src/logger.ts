@@ -3,7 +3,9 @@
  * reach the output: known fields are redacted by path, and message text and errors go through the scrubber.
  */
 import { pino, stdSerializers, type Logger as PinoLogger } from "pino";
+import pinoPretty from "pino-pretty";
 import { createScrubber, type Scrubber } from "./observability/createScrubber.js";
+import { requestLogFields } from "./observability/requestContext.js";
 
 export type Logger = PinoLogger;
 
@@ -12,6 +14,8 @@ export interface LoggerOptions {
   secrets?: readonly string[];
   /** Where to write (default stdout); tests capture lines through it. */
   destination?: pino.DestinationStream;
+  /** Human-readable lines (pino-pretty) instead of JSON: the dev profile's choice, never production's. */
+  pretty?: boolean;
 }
 
 const redactPaths = [
@@ -42,6 +46,8 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
       base: { service: "switchyard" },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: "[redacted]" },
+      // Inside a request every line carries its traceId, requestId, userId and sessionId (AsyncLocalStorage).
+      mixin: requestLogFields,
       serializers: { err: (error: Error) => scrubError(stdSerializers.err(error), scrub) },
       formatters: { log: (object) => scrubShallow(object, scrub) },
       hooks: {
@@ -51,7 +57,7 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
         },
       },
     },
-    options.destination,
+    options.destination ?? (options.pretty ? pinoPretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }) : undefined),
   );
 }
 

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/schema.js";
 import { createLogger, type Logger } from "./logger.js";
 import { secretsOf } from "./observability/createScrubber.js";
-import { openStore } from "./store/openStore.js";
+import { openStore, type Store } from "./store/openStore.js";
 import { createRouting } from "./routing/createRouting.js";
 import { createSessionChat } from "./chat/createSessionChat.js";
 import { createRequestSignals } from "./http/requestSignals.js";
@@ -13,6 +13,14 @@ import { buildApp } from "./http/buildApp.js";
 import { createRateLimits, type RateLimits } from "./limits/createRateLimits.js";
 import { createMetering } from "./metering/createMetering.js";
 import { createWebhookDispatcher } from "./webhooks/createWebhookDispatcher.js";
+import { createMetrics } from "./observability/createMetrics.js";
+import { startTelemetry, type TelemetryOptions } from "./observability/startTelemetry.js";
+import { observeStoreQueries } from "./observability/observeStoreQueries.js";
+import { parseStoreUrl } from "./store/parseStoreUrl.js";
+import { createRedisClient } from "./redis/createRedisClient.js";
+import { redisCounterStore } from "./limits/redisCounterStore.js";
+import { createRedisBudgetCounters } from "./metering/redisBudgetCounters.js";
+import { createResponseCache } from "./cache/createResponseCache.js";
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -25,29 +33,77 @@ export interface RunningServer {
    */
   shutdown(): Promise<void>;
   /**
-   * Applies the engines, routes and routing of a new configuration without dropping in-flight streams. Server,
-   * store and chat settings need a restart.
+   * Applies the engines, routes, routing and feature flags of a new configuration without dropping in-flight
+   * streams. Server, store and chat settings need a restart.
    */
   reload(config: Readonly<Config>): { added: string[]; removed: string[]; kept: string[] };
 }
 
-export async function startServer(config: Readonly<Config>, options: { logger?: Logger; rateLimits?: RateLimits } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.log.level, { secrets: secretsOf(config) });
-  const store = await openStore(config.store.url, { logger });
+export interface StartServerOptions {
+  logger?: Logger;
+  rateLimits?: RateLimits;
+  /** Telemetry options (tests add an in-memory span exporter). */
+  telemetry?: TelemetryOptions;
+}
+
+export async function startServer(config: Readonly<Config>, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.log.level, { secrets: secretsOf(config), pretty: config.log.pretty });
+  // One registry per gateway (not prom-client's global one): several gateways can share a process.
+  const metrics = config.metrics.enabled ? createMetrics() : undefined;
+  const telemetry = startTelemetry(config.telemetry, options.telemetry);
+  const tracer = telemetry?.tracer;
+  let store: Store;
+  try {
+    store = await openStore(config.store.url, {
+      logger,
+      pool: config.store.pool,
+      onQuery: observeStoreQueries({ dialect: parseStoreUrl(config.store.url).dialect, slowQueryMs: config.store.slowQueryMs, metrics, tracer, logger }),
+    });
+  } catch (error) {
+    await telemetry?.shutdown();
+    throw error;
+  }
+  metrics?.observeStorePool(store.poolStats);
   const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger });
   const routing = createRouting(config, logger, {
-    onBreakerChange: (engine, state) => void webhooks.emit(state === "open" ? "engine.breaker_open" : "engine.breaker_closed", { engine }),
+    metrics,
+    tracer,
+    onBreakerChange: (engine, state) => {
+      // Webhooks tell of an opened and a recovered engine; the half-open trial in between is only a gauge value.
+      if (state !== "half-open") void webhooks.emit(state === "open" ? "engine.breaker_open" : "engine.breaker_closed", { engine });
+    },
   });
+  // With Redis, rate and budget counters are shared by every replica; without it they are this process's own.
+  const redis = config.redis ? createRedisClient(config.redis, logger) : undefined;
+  const shared = redis && config.redis ? { client: redis.client, failMode: config.redis.failMode } : undefined;
   // One set of counters per process: the HTTP hook counts requests, the meter records tokens (rateLimits.tokens).
-  const rateLimits = options.rateLimits ?? createRateLimits(config.rateLimits);
+  const rateLimits = options.rateLimits ?? createRateLimits(config.rateLimits, shared ? { store: redisCounterStore(shared) } : {});
   const meter = createMetering({
     config,
     usage: store.usage,
     logger,
     tokens: rateLimits.tokens,
-    onAlert: (alert) => void webhooks.emit("budget.threshold", alert),
+    onAlert: (alert) => {
+      metrics?.budgetThresholdAlerts.inc({ subject: alert.subject, threshold: String(alert.threshold) });
+      void webhooks.emit("budget.threshold", alert);
+    },
+    onCost: ({ engine, model, costUsd }) => metrics?.usageCost.inc({ engine, model }, costUsd),
+    budgetCounters: shared ? createRedisBudgetCounters({ ...shared, logger }) : undefined,
   });
-  const chat = createSessionChat({ store, router: routing.router, historyWindow: config.chat.historyWindow, logger, meter });
+  // The response cache shares the process's Redis connection (L2, generations) and opens one more for pub/sub.
+  const cache = config.cache.enabled
+    ? createResponseCache({ config: config.cache, logger, redis: redis && config.redis ? { client: redis.client, keyPrefix: config.redis.keyPrefix } : undefined })
+    : undefined;
+  let features = config.features;
+  const chat = createSessionChat({
+    store,
+    router: routing.router,
+    historyWindow: config.chat.historyWindow,
+    logger,
+    meter,
+    metrics,
+    experimentsEnabled: () => features.experiments,
+  });
   const signals = createRequestSignals();
   let draining = false;
   const app = buildApp({
@@ -60,6 +116,11 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     draining: () => draining,
     rateLimits,
     meter,
+    ...(redis ? { redis } : {}),
+    ...(cache ? { cache } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(telemetry ? { telemetry: telemetry.fastify } : {}),
+    features: () => features,
     onKeyEvent: (event, data) => void webhooks.emit(event, data),
   });
 
@@ -70,11 +131,15 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     await meter.close();
     await webhooks.stop();
     await store.close();
+    await cache?.close();
+    await redis?.close();
+    await telemetry?.shutdown();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.server.port;
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const scheme = config.server.tls ? "https" : "http";
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -102,18 +167,23 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
       await meter.close();
       await webhooks.stop();
       await store.close();
+      await cache?.close();
+      await redis?.close();
+      // Last: the spans of the drain itself are exported too.
+      await telemetry?.shutdown().catch((error: unknown) => logger.warn({ err: error }, "flushing telemetry failed"));
       logger.info("shutdown complete");
     })());
 
   const reload = (next: Readonly<Config>) => {
     const changes = routing.reload(next);
-    logger.info(changes, "engines and routes reloaded");
+    features = next.features;
+    logger.info({ ...changes, features }, "engines and routes reloaded");
     return changes;
   };
 
   logger.info(
-    { url: `http://${host}:${port}`, engines: routing.router().engines.map((g) => g.engine.name), store: store.dialect },
+    { url: `${scheme}://${host}:${port}`, engines: routing.router().engines.map((g) => g.engine.name), store: store.dialect },
     "switchyard listening",
   );
-  return { url: `http://${host}:${port}`, app, logger, shutdown, reload };
+  return { url: `${scheme}://${host}:${port}`, app, logger, shutdown, reload };
 }

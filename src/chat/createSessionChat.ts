@@ -21,6 +21,8 @@ import type { Principal } from "../auth/principal.js";
 import type { Meter } from "../metering/createMeter.js";
 import { failureOutcome } from "../metering/meterParts.js";
 import { outputBytesOf } from "../metering/estimateTokens.js";
+import { trackChat, type Metrics } from "../observability/createMetrics.js";
+import { annotateRequestContext } from "../observability/requestContext.js";
 
 export interface SessionChatRequest {
   userId: string;
@@ -54,6 +56,10 @@ export interface SessionChatDeps {
   historyWindow: number;
   logger: Logger;
   meter: Meter;
+  /** features.experiments, read per turn so a reload switches A/B assignment off or on. */
+  experimentsEnabled?: () => boolean;
+  /** Chat stream metrics (started, completed, errors, duration, tokens). */
+  metrics?: Metrics | undefined;
 }
 
 export interface SessionChat {
@@ -78,7 +84,8 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
         throw new GatewayError("not_found", `session ${request.sessionId} not found`, { param: "sessionId" });
       }
       const sessionId = existing?.id ?? randomUUID();
-      const variant = await chooseVariant(store, request, sessionId);
+      annotateRequestContext({ sessionId });
+      const variant = (deps.experimentsEnabled?.() ?? true) ? await chooseVariant(store, request, sessionId) : undefined;
       const engineChoice = variant?.variant.engine ?? request.engine ?? "auto";
       const modelChoice = variant?.variant.engine !== undefined || variant?.variant.model !== undefined ? variant.variant.model : request.model;
       const plan = router.planForEngine(engineChoice, modelChoice);
@@ -86,15 +93,19 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       const history = existing ? await guardStore(() => store.messages.recent(existing.id, deps.historyWindow)) : [];
       const prompt = buildPrompt(history, request.message, variant?.variant.system ?? request.system);
       // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session.
-      const ticket = await deps.meter.begin({
-        principal: request.principal,
-        targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
-        messages: prompt,
-        maxTokens: variant?.variant.params?.maxTokens,
-        route: plan.name,
-        traceId: request.traceId,
-        requestId: request.requestId,
-      });
+      const ticket = trackChat(
+        await deps.meter.begin({
+          principal: request.principal,
+          targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
+          messages: prompt,
+          maxTokens: variant?.variant.params?.maxTokens,
+          route: plan.name,
+          traceId: request.traceId,
+          requestId: request.requestId,
+        }),
+        deps.metrics,
+        plan.targets.map((t) => t.guarded.engine.name),
+      );
 
       let session: Session;
       let assistant: Message;

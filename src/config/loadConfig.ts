@@ -6,6 +6,8 @@ import { parse as parseYaml } from "yaml";
 import { configSchema, type Config } from "./schema.js";
 import { interpolateEnv } from "./interpolateEnv.js";
 import { embeddedDefault } from "./embeddedDefault.js";
+import { applyProfile } from "./profilePresets.js";
+import { isRecord } from "../isRecord.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -48,7 +50,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const interpolated = interpolateEnv(raw, env, (name, where) => {
     throw new ConfigError(`${source}: ${where}: environment variable ${name} is not set (use \${${name}:-} to allow empty)`);
   });
-  const withOverrides = applyEnvOverrides(interpolated, env);
+  const withOverrides = applyProfile(applyEnvOverrides(interpolated, env), env.SWITCHYARD_PROFILE);
   const result = configSchema.safeParse(withOverrides);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
@@ -73,9 +75,6 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

@@ -2,7 +2,11 @@
  * The configuration file's schema: the public contract. Defaults live here and nowhere else.
  */
 import { z } from "zod";
-import { authSchema, budgetsSchema, corsSchema, pricingSchema, rateLimitsSchema, webhookSchema } from "./securitySchema.js";
+import { compressionSchema, featuresSchema, healthSchema, loadSheddingSchema, serverTimeoutsSchema, tlsSchema } from "./operationsSchema.js";
+import { redisSchema } from "./redisSchema.js";
+import { cacheSchema } from "./cacheSchema.js";
+import { authSchema, budgetsSchema, corsSchema, metricsSchema, pricingSchema, rateLimitsSchema, webhookSchema } from "./securitySchema.js";
+import { storePoolSchema } from "./storeSchema.js";
 
 const engineName = z
   .string()
@@ -120,6 +124,10 @@ export const configSchema = z
          */
         trustProxy: z.union([z.boolean(), z.number().int().min(0), z.array(z.string().min(1))]).default(false),
         cors: corsSchema.prefault({}),
+        /** HTTPS (and HTTP/2) when set; plain HTTP otherwise (behind a TLS-terminating proxy). */
+        tls: tlsSchema.optional(),
+        compression: compressionSchema.prefault({}),
+        timeouts: serverTimeoutsSchema.prefault({}),
       })
       .strict()
       .prefault({}),
@@ -129,6 +137,9 @@ export const configSchema = z
           .string()
           .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, "must start with sqlite: or postgres://")
           .default("sqlite:./data/switchyard.db"),
+        /** Queries at least this slow are counted (store_slow_queries_total) and logged at warn. */
+        slowQueryMs: positiveInt.default(500),
+        pool: storePoolSchema.prefault({}),
       })
       .strict()
       .prefault({}),
@@ -154,8 +165,38 @@ export const configSchema = z
     pricing: pricingSchema.default({}),
     budgets: budgetsSchema.prefault({}),
     webhooks: z.array(webhookSchema).default([]),
+    metrics: metricsSchema.prefault({}),
+    /** Shared counters across replicas; absent: everything stays in the process. */
+    redis: redisSchema.optional(),
+    cache: cacheSchema.prefault({}),
+    health: healthSchema.prefault({}),
+    loadShedding: loadSheddingSchema.prefault({}),
+    features: featuresSchema.prefault({}),
+    /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
+    telemetry: z
+      .object({
+        otlp: z
+          .object({
+            /** OTLP/HTTP traces URL, e.g. http://otel-collector:4318/v1/traces */
+            endpoint: z.url(),
+            headers: z.record(z.string(), z.string()).default({}),
+          })
+          .strict()
+          .optional(),
+        serviceName: z.string().min(1).default("switchyard"),
+        /** Share of new traces recorded; a caller's sampled traceparent is always followed. */
+        sampleRatio: z.number().min(0).max(1).default(1),
+      })
+      .strict()
+      .prefault({}),
+    /** Presets for the defaults below (applied by loadConfig, under what the file sets): see profilePresets. */
+    profile: z.enum(["dev", "prod"]).default("prod"),
     log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        /** Human-readable lines instead of JSON; the dev profile turns it on. */
+        pretty: z.boolean().default(false),
+      })
       .strict()
       .prefault({}),
   })

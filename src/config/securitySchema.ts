@@ -121,3 +121,15 @@ export type RateLimitsConfig = z.infer<typeof rateLimitsSchema>;
 export type PricingConfig = z.infer<typeof pricingSchema>;
 export type BudgetsConfig = z.infer<typeof budgetsSchema>;
 export type WebhookConfig = z.infer<typeof webhookSchema>;
+
+/**
+ * Prometheus metrics: on by default. Who may read GET /metrics: a bearer token, an address allowlist, or both
+ * (either unset: not checked). `enabled: false` removes the endpoint and every recording hook.
+ */
+export const metricsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    token: z.string().min(16).optional(),
+    allowlist: z.array(cidr).optional(),
+  })
+  .strict();

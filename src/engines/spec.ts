@@ -73,6 +73,8 @@ export interface EngineStatus {
   usable: boolean;
   /** Why the engine cannot serve, in words a user can act on. */
   reason?: string;
+  /** Still downloading or loading its model: the startup probe waits for this to end. */
+  loading?: boolean;
   /** Generations running now. */
   inFlight: number;
   /** Generations waiting for a free slot. */

@@ -97,6 +97,7 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
 function setPrincipal(request: FastifyRequest, principal: Principal): void {
   request.principal = principal;
   request.userId = principal.userId;
+  request.observed.userId = principal.userId;
 }
 
 function unauthorized(request: FastifyRequest, reply: FastifyReply, message: string, invalid: boolean, cause: unknown): never {

@@ -2,7 +2,7 @@
  * The Fastify application: hooks, the error edge, and the routes of each API family. It receives everything it
  * needs as plain values; nothing below the HTTP layer imports from here.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import type { Router } from "../routing/createRouter.js";
@@ -26,12 +26,26 @@ import { authentication } from "./authentication.js";
 import { securityHeaders } from "./security/securityHeaders.js";
 import { corsPolicy } from "./security/corsPolicy.js";
 import { jsonBodyParser } from "./security/jsonBodyParser.js";
+import { registerOpenApi } from "./openApi.js";
 import { rateLimitHook } from "./security/rateLimitHook.js";
 import { createRateLimits, type RateLimits } from "../limits/createRateLimits.js";
 import type { Meter } from "../metering/createMeter.js";
 import { createMetering } from "../metering/createMetering.js";
 import { usageRoutes } from "./routes/usageRoutes.js";
 import { adminWebhooksRoutes } from "./routes/adminWebhooksRoutes.js";
+import { metricsRoute } from "./routes/metricsRoute.js";
+import { observeRequests } from "./observeRequests.js";
+import { loadShedding } from "./loadShedding.js";
+import { serverOptions, type ServerOptions } from "./serverOptions.js";
+import { featureGates } from "./featureGates.js";
+import { requestDeadline } from "./requestDeadline.js";
+import { compression } from "./compression.js";
+import type { FeaturesConfig } from "../config/operationsSchema.js";
+import type { RedisClient } from "../redis/createRedisClient.js";
+import type { FastifyOtelInstrumentation } from "@fastify/otel";
+import { createMetrics, type Metrics } from "../observability/createMetrics.js";
+import type { ResponseCache } from "../cache/createResponseCache.js";
+import { adminCacheRoute } from "./routes/adminCacheRoute.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -47,31 +61,65 @@ export interface AppDeps {
   meter?: Meter;
   /** Key lifecycle events, for webhooks. */
   onKeyEvent?: AdminKeysRouteDeps["onKeyEvent"];
+  /** Shared counters' connection, for readiness (degraded while it is down). */
+  redis?: RedisClient;
+  /** The feature flags in force (they change on reload); the configuration's when absent. */
+  features?: () => Readonly<FeaturesConfig>;
+  /** Server spans (@fastify/otel) when telemetry is on. */
+  telemetry?: FastifyOtelInstrumentation;
+  /** Prometheus metrics, shared with the router and the session pipeline; a fresh set (own registry) when absent. */
+  metrics?: Metrics;
+  /** The response cache, when config.cache.enabled; closed by main.ts. */
+  cache?: ResponseCache;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const trustProxy = deps.config.server.trustProxy;
-  const app = Fastify({
+  // TLS and HTTP/2 make Fastify's server type a union its overloads cannot take from a value decided at run time;
+  // the routes only ever see the common request/reply surface.
+  const createServer = Fastify as unknown as (options: ServerOptions & FastifyServerOptions) => FastifyInstance;
+  const app = createServer({
+    ...serverOptions(deps.config.server),
     loggerInstance: deps.logger,
     bodyLimit: deps.config.server.bodyLimitBytes,
     // request.ip (the admin allowlist, logs) honours X-Forwarded-For only from proxies the operator trusts. A hop
     // count works at runtime but Fastify's types leave it out, hence the function form (which is what it becomes).
     trustProxy: typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: () => randomUUID(),
+    // One access line per request is written by observeRequests; the ids come from the logger's context mixin,
+    // so the per-request child needs no bindings of its own.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger.child({}),
     return503OnClosing: true,
     ajv: {
       // A wrong type is the client's mistake to hear about, not something to coerce or silently drop.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
     },
-  }) as unknown as FastifyInstance;
+  });
+  // Node's own default (60 s) is not what the operator configured.
+  app.server.headersTimeout = deps.config.server.timeouts.headersMs;
 
+  // Before every hook and route, so each request gets its span (continuing the caller's traceparent).
+  if (deps.telemetry) void app.register(deps.telemetry.plugin());
   requestIdentity(app);
+  const metrics = deps.config.metrics.enabled ? (deps.metrics ?? createMetrics()) : undefined;
+  // First of the request hooks after the ids, so requests refused by authentication or limits are logged and
+  // timed too.
+  observeRequests(app, { logger: deps.logger, metrics });
+  // Before authentication and limits: a shed request costs next to nothing.
+  loadShedding(app, deps.config.loadShedding, metrics);
+  const config = deps.config;
+  featureGates(app, deps.features ?? (() => config.features));
+  requestDeadline(app, deps.config.server.timeouts.requestMs);
+  compression(app, deps.config.server.compression);
   // Before authentication: a 401 must carry the security and CORS headers too (a browser hides a response without
   // them), and a preflight, which comes without credentials, is answered here. corsPolicy also marks its preflight
   // route public, which has to happen before the onRoute hooks that check and record policies.
   securityHeaders(app);
   corsPolicy(app, deps.config.server.cors);
   jsonBodyParser(app);
+  // Before the policy hooks and every route: it marks its docs routes public and must see each route added.
+  registerOpenApi(app);
   const authenticator = authentication(app, { config: deps.config, apiKeys: deps.store.apiKeys, router: deps.router });
   // Every route states who may call it; one that does not is a bug caught at start-up, not an open door.
   app.addHook("onRoute", (route) => {
@@ -86,6 +134,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return;
     }
     const failure = toGatewayError(error);
+    if (failure.code === "rate_limited") metrics?.rateLimited.inc();
+    else if (failure.code === "budget_exceeded") metrics?.budgetRejections.inc();
     if (failure.status >= 500) request.log.error({ err: failure.cause ?? failure, code: failure.code }, failure.message);
     else request.log.info({ code: failure.code, reason: failure.message }, "request rejected");
     if (failure.retryAfterSeconds !== undefined) reply.header("retry-after", String(failure.retryAfterSeconds));
@@ -105,15 +155,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   const meter = deps.meter ?? createMetering({ config: deps.config, usage: deps.store.usage, logger: deps.logger, tokens: deps.rateLimits?.tokens });
-  chatCompletionsRoute(app, { router: deps.router, signals: deps.signals, logger: deps.logger, meter });
-  modelsRoute(app, deps.router, Date.now());
-  sessionChatRoutes(app, { chat: deps.chat, store: deps.store, signals: deps.signals });
-  abRoutes(app, { store: deps.store });
-  feedbackRoute(app, { store: deps.store });
-  healthRoutes(app, { store: deps.store, router: deps.router, draining: deps.draining });
-  adminEnginesRoute(app, { router: deps.router });
-  adminKeysRoutes(app, { apiKeys: deps.store.apiKeys, onRevoked: authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
-  usageRoutes(app, { usage: deps.store.usage, flush: () => meter.flush() });
-  adminWebhooksRoutes(app, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
+  // Routes go in a plugin registered after the plugins above (compression, telemetry, OpenAPI): those see routes
+  // through onRoute hooks, which only exist once their plugin has loaded.
+  void app.register(async (scope) => {
+    chatCompletionsRoute(scope, { router: deps.router, signals: deps.signals, logger: deps.logger, meter, metrics, cache: deps.cache });
+    if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
+    modelsRoute(scope, deps.router, Date.now());
+    sessionChatRoutes(scope, { chat: deps.chat, store: deps.store, signals: deps.signals });
+    abRoutes(scope, { store: deps.store });
+    feedbackRoute(scope, { store: deps.store });
+    healthRoutes(scope, {
+      store: deps.store,
+      router: deps.router,
+      draining: deps.draining,
+      ...(deps.redis ? { redis: deps.redis, redisFailMode: deps.config.redis?.failMode ?? "open" } : {}),
+      failureThreshold: deps.config.health.failureThreshold,
+      storeTimeoutMs: deps.config.health.storeTimeoutMs,
+    });
+    adminEnginesRoute(scope, { router: deps.router });
+    adminKeysRoutes(scope, { apiKeys: deps.store.apiKeys, onRevoked: authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
+    usageRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
+    adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
+    adminCacheRoute(scope, { cache: deps.cache });
+  });
   return app;
 }

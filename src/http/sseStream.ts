@@ -21,7 +21,8 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
     ...replyHeaders,
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
-    connection: "keep-alive",
+    // Connection-specific headers are forbidden in HTTP/2 (Node refuses them); HTTP/1.1 needs it for proxies.
+    ...(response.req.httpVersionMajor >= 2 ? {} : { connection: "keep-alive" }),
     "x-accel-buffering": "no",
     ...headers,
   });

@@ -10,6 +10,8 @@ export interface CounterReservation {
   subject: string;
   /** Epoch ms the window started; only earlier windows of a subject are forgotten. */
   windowStart: number;
+  /** Epoch ms the window ends (undefined: never); shared counters expire some time after it. */
+  windowEnd?: number | undefined;
   limitUsd: number;
   amountUsd: number;
   /** What the window has spent so far, from the ledger; called on the key's first use only. */

@@ -73,6 +73,7 @@ export function createBudgets(settings: BudgetsSettings): Budgets {
           key: a.key,
           subject: `${a.kind}:${a.id}`,
           windowStart: a.windowStart,
+          windowEnd: windowEnd(a.budget.window, a.windowStart),
           limitUsd: a.budget.usd,
           amountUsd,
           load: () => settings.spentSince({ kind: a.kind, id: a.id }, a.windowStart),

@@ -72,6 +72,8 @@ export interface MeterDeps {
   ledger: LedgerWriter;
   tokens?: TokenGate | undefined;
   onAlert?: ((alert: ThresholdAlert) => void) | undefined;
+  /** The priced cost of each settled request that had one (metrics). */
+  onCost?: ((cost: { engine: string; model: string; costUsd: number }) => void) | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -138,6 +140,9 @@ export function createMeter(deps: MeterDeps): Meter {
           const { usage, estimated } = usageOf(outcome, promptTokens);
           const price = outcome.engine !== undefined && outcome.model !== undefined ? priceFor(deps.pricing, outcome.engine, outcome.model) : undefined;
           const costUsd = usage === undefined ? 0 : computeCost(usage, price);
+          if (costUsd > 0 && outcome.engine !== undefined && outcome.model !== undefined) {
+            deps.onCost?.({ engine: outcome.engine, model: outcome.model, costUsd });
+          }
           quietly("settling a budget failed", async () => {
             for (const alert of await hold.settle(costUsd)) deps.onAlert?.(alert);
           });

@@ -6,10 +6,10 @@ import type { Config } from "../config/schema.js";
 import { GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { UsageLedger } from "../store/usageLedger.js";
-import { createMemoryBudgetCounters } from "./budgetCounters.js";
+import { createMemoryBudgetCounters, type BudgetCounters } from "./budgetCounters.js";
 import { createBudgets, type ThresholdAlert } from "./createBudgets.js";
 import { createLedgerWriter } from "./createLedgerWriter.js";
-import { createMeter, type Meter, type TokenGate } from "./createMeter.js";
+import { createMeter, type Meter, type MeterDeps, type TokenGate } from "./createMeter.js";
 
 export interface MeteringDeps {
   config: Pick<Readonly<Config>, "pricing" | "budgets">;
@@ -17,6 +17,9 @@ export interface MeteringDeps {
   logger: Logger;
   tokens?: TokenGate | undefined;
   onAlert?: ((alert: ThresholdAlert) => void) | undefined;
+  onCost?: MeterDeps["onCost"];
+  /** Shared budget counters (Redis); this process's own when absent. */
+  budgetCounters?: BudgetCounters | undefined;
 }
 
 export function createMetering(deps: MeteringDeps): Meter {
@@ -25,7 +28,7 @@ export function createMetering(deps: MeteringDeps): Meter {
     pricing: config.pricing,
     defaultMaxTokens: config.budgets.defaultMaxTokens,
     budgets: createBudgets({
-      counters: createMemoryBudgetCounters(),
+      counters: deps.budgetCounters ?? createMemoryBudgetCounters(),
       perUser: config.budgets.perUser,
       alertAt: config.budgets.alertAt,
       // Budgets fail closed: without the window's spend nothing is reserved, and the client hears why (503).
@@ -37,6 +40,7 @@ export function createMetering(deps: MeteringDeps): Meter {
     ledger: createLedgerWriter({ append: (records) => usage.append(records), logger }),
     tokens: deps.tokens,
     onAlert: deps.onAlert,
+    onCost: deps.onCost,
     logger,
   });
 }

@@ -33,6 +33,8 @@ export function secretsOf(config: {
   engines: ReadonlyArray<{ type: string; apiKey?: string | undefined; headers?: Readonly<Record<string, string>> }>;
   auth?: { adminKey?: string | undefined; jwt?: { secret?: string | undefined } | undefined };
   webhooks?: ReadonlyArray<{ secret: string }>;
+  metrics?: { token?: string | undefined };
+  telemetry?: { otlp?: { headers: Readonly<Record<string, string>> } | undefined };
 }): string[] {
   const found: string[] = [];
   for (const engine of config.engines) {
@@ -44,5 +46,8 @@ export function secretsOf(config: {
   if (config.auth?.adminKey) found.push(config.auth.adminKey);
   if (config.auth?.jwt?.secret) found.push(config.auth.jwt.secret);
   for (const hook of config.webhooks ?? []) found.push(hook.secret);
+  if (config.metrics?.token) found.push(config.metrics.token);
+  // Collector headers are usually credentials (an API key, a bearer token).
+  for (const value of Object.values(config.telemetry?.otlp?.headers ?? {})) if (value.length >= 8) found.push(value);
   return found;
 }

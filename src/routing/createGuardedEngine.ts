@@ -65,8 +65,8 @@ export interface GuardedEngine {
 }
 
 export interface GuardedEngineOptions {
-  /** Called when the breaker opens, and when it closes again after a successful trial (for webhooks). */
-  onBreakerChange?: ((state: "open" | "closed") => void) | undefined;
+  /** Called when the breaker opens, goes half-open for a trial, and closes again after a successful one (webhooks, metrics). */
+  onBreakerChange?: ((state: "open" | "closed" | "half-open") => void) | undefined;
 }
 
 const ewmaWeight = 0.3;
@@ -93,6 +93,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
     breaker.onStateChange((next) => {
       if (next === CircuitState.Open) notify("open");
       else if (next === CircuitState.Closed) notify("closed");
+      else if (next === CircuitState.HalfOpen) notify("half-open");
     });
   }
   const admission = wrap(slots, breaker);

@@ -10,6 +10,7 @@ import type { GuardedEngine, OpenedStream } from "./createGuardedEngine.js";
 import { orderTargets, type RouteTarget, type Strategy } from "./orderTargets.js";
 import { isEngineFault } from "./policyErrors.js";
 import { collectStream, type CollectedResponse } from "../engines/collectStream.js";
+import { instrumentEngineCall, type EngineCallObservers } from "../observability/instrumentEngineCall.js";
 
 export interface Plan {
   /** A route name, `auto`, or the `engine/model` asked for. */
@@ -54,6 +55,8 @@ export interface RouterSettings {
   routing: Config["routing"];
   defaultEngine: string;
   random?: () => number;
+  /** Metrics, spans and logs of each engine call. */
+  observers?: EngineCallObservers | undefined;
 }
 
 export function createRouter(engines: readonly GuardedEngine[], settings: RouterSettings): Router {
@@ -179,9 +182,14 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
   }
 
   const openOn = (target: RouteTarget, plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions) =>
-    target.guarded.open(
-      { ...request, model: target.model },
-      { signal: options.signal, timeouts: plan.timeouts, ...(options.traceparent ? { traceparent: options.traceparent } : {}) },
+    instrumentEngineCall(
+      settings.observers ?? {},
+      { engine: target.guarded.engine.name, engineType: target.guarded.engine.type, request: { ...request, model: target.model }, traceparent: options.traceparent },
+      (traceparent) =>
+        target.guarded.open(
+          { ...request, model: target.model },
+          { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}) },
+        ),
     );
 
   const open = (plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened> =>

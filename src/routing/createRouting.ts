@@ -8,6 +8,9 @@ import type { Logger } from "../logger.js";
 import { createEngines } from "../engines/createEngines.js";
 import { createGuardedEngine, type GuardedEngine } from "./createGuardedEngine.js";
 import { createRouter, type Router } from "./createRouter.js";
+import { breakerGaugeValue, type Metrics } from "../observability/createMetrics.js";
+import type { EngineCallObservers } from "../observability/instrumentEngineCall.js";
+import type { Tracer } from "@opentelemetry/api";
 
 export interface Routing {
   router(): Router;
@@ -17,14 +20,19 @@ export interface Routing {
 }
 
 export interface RoutingOptions {
-  /** An engine's breaker opened, or closed again. */
-  onBreakerChange?: ((engine: string, state: "open" | "closed") => void) | undefined;
+  /** An engine's breaker opened, went half-open for a trial, or closed again. */
+  onBreakerChange?: ((engine: string, state: "open" | "closed" | "half-open") => void) | undefined;
+  /** Engine request metrics, and each engine's breaker state (0 when it starts). */
+  metrics?: Metrics | undefined;
+  /** Spans for engine calls when telemetry is on. */
+  tracer?: Tracer | undefined;
 }
 
 export function createRouting(config: Readonly<Config>, logger: Logger, options: RoutingOptions = {}): Routing {
   const build = (configs: readonly EngineConfig[]) => buildEngines(configs, logger, options);
   let guarded = build(config.engines);
-  let router = makeRouter(guarded, config);
+  const observers: EngineCallObservers = { metrics: options.metrics, logger, tracer: options.tracer };
+  let router = makeRouter(guarded, config, observers);
   const retiring = new Set<Promise<void>>();
 
   return {
@@ -40,11 +48,12 @@ export function createRouting(config: Readonly<Config>, logger: Logger, options:
       }
       const started = new Map(build(fresh).map((g) => [g.engine.name, g]));
       const nextGuarded = next.engines.map((c) => kept.find((g) => g.engine.name === c.name) ?? (started.get(c.name) as GuardedEngine));
-      const nextRouter = makeRouter(nextGuarded, next);
+      const nextRouter = makeRouter(nextGuarded, next, observers);
       const removed = guarded.filter((g) => !kept.includes(g));
       guarded = nextGuarded;
       router = nextRouter;
       for (const old of removed) {
+        if (!next.engines.some((c) => c.name === old.engine.name)) options.metrics?.circuitBreakerState.remove({ engine: old.engine.name });
         const closing = old.close().catch((error: unknown) => logger.error({ err: error, engine: old.engine.name }, "closing a replaced engine failed"));
         retiring.add(closing);
         void closing.finally(() => retiring.delete(closing));
@@ -64,13 +73,20 @@ export function createRouting(config: Readonly<Config>, logger: Logger, options:
 function buildEngines(configs: readonly EngineConfig[], logger: Logger, options: RoutingOptions): GuardedEngine[] {
   const engines = createEngines(configs, logger);
   return engines.map((engine, index) => {
-    const onBreakerChange = options.onBreakerChange;
+    const { onBreakerChange, metrics } = options;
+    metrics?.circuitBreakerState.set({ engine: engine.name }, breakerGaugeValue.closed);
     return createGuardedEngine(engine, configs[index] as EngineConfig, {
-      onBreakerChange: onBreakerChange && ((state) => onBreakerChange(engine.name, state)),
+      onBreakerChange:
+        onBreakerChange || metrics
+          ? (state) => {
+              metrics?.circuitBreakerState.set({ engine: engine.name }, breakerGaugeValue[state]);
+              onBreakerChange?.(engine.name, state);
+            }
+          : undefined,
     });
   });
 }
 
-function makeRouter(guarded: readonly GuardedEngine[], config: Readonly<Config>): Router {
-  return createRouter(guarded, { routes: config.routes, routing: config.routing, defaultEngine: config.chat.defaultEngine });
+function makeRouter(guarded: readonly GuardedEngine[], config: Readonly<Config>, observers: EngineCallObservers): Router {
+  return createRouter(guarded, { routes: config.routes, routing: config.routing, defaultEngine: config.chat.defaultEngine, observers });
 }

@@ -2,8 +2,9 @@
  * Opens the database named by a store URL, brings its schema up to date, and hands out the per-aggregate stores.
  * The only file that knows which dialect is in use.
  */
-import { Kysely, sql, type Dialect } from "kysely";
+import { Kysely, sql, type Dialect, type LogEvent } from "kysely";
 import { GatewayError } from "../errors.js";
+import type { StorePoolConfig } from "../config/storeSchema.js";
 import type { Clock } from "./clock.js";
 import type { Database } from "./schema.js";
 import type { StoreLogger } from "./storeLogger.js";
@@ -26,15 +27,29 @@ export interface Store {
   apiKeys: ApiKeyStore;
   usage: UsageLedger;
   webhooks: WebhookStore;
+  /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
+  poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface PoolStats {
+  total: number;
+  idle: number;
+  /** Checkouts queued for a free connection. */
+  waiting: number;
+  max: number;
+}
+
 export interface OpenStoreOptions {
+  /** Called after every query with its SQL and duration (metrics, slow-query log, spans). */
+  onQuery?: (event: LogEvent) => void;
   logger?: StoreLogger;
   /** Epoch-ms clock for timestamps; tests pass a deterministic one. */
   now?: Clock;
+  /** PostgreSQL pool settings (SQLite has one connection and ignores them); without them, a small pool for one-shot commands. */
+  pool?: StorePoolConfig;
 }
 
 // A readiness probe must answer even when a pooled connection hangs on a dead server.
@@ -42,7 +57,9 @@ const PING_TIMEOUT_MS = 5_000;
 
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
-  const db = new Kysely<Database>({ dialect: dialectFor(target, options.logger) });
+  const { dialect, poolStats } = dialectFor(target, options.logger, options.pool);
+  const onQuery = options.onQuery;
+  const db = new Kysely<Database>({ dialect, ...(onQuery ? { log: onQuery } : {}) });
   let applied: string[];
   try {
     applied = await migrateToLatest(db);
@@ -64,6 +81,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     apiKeys: createApiKeyStore(db, stores),
     usage: createUsageLedger(db),
     webhooks: createWebhookStore(db, stores),
+    poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");
       try {
@@ -82,10 +100,20 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   };
 }
 
-function dialectFor(target: StoreTarget, logger: StoreLogger | undefined): Dialect {
-  return target.dialect === "sqlite"
-    ? sqliteDialect(target.filename)
-    : postgresDialect(target.connectionString, logger);
+function dialectFor(
+  target: StoreTarget,
+  logger: StoreLogger | undefined,
+  poolSettings: StorePoolConfig | undefined,
+): { dialect: Dialect; poolStats: () => PoolStats } {
+  if (target.dialect === "sqlite") {
+    // One connection that Kysely serializes every query on: never idle-pooled, never queued in a pool.
+    return { dialect: sqliteDialect(target.filename), poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }) };
+  }
+  const { dialect, pool } = postgresDialect(target.connectionString, logger, poolSettings);
+  return {
+    dialect,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
+  };
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -99,11 +99,15 @@ const specs: Record<string, RouteSpec> = {
   "POST /api/v2/admin/webhooks": {
     valid: () => ({ url: "http://127.0.0.1:9/hook", events: ["budget.threshold"], secret: "0123456789abcdef0123" }),
   },
+  "POST /api/v2/admin/cache/invalidate": {
+    valid: () => ({ tenant: "fuzzer", model: "vllm/mock-model", keyId: "key-1" }),
+  },
 };
 
 let mock: MockUpstream;
 const gatewayConfig = () => ({
   engines: [openAIEngine("vllm", mock.url)],
+  cache: { enabled: true },
   // High enough never to refuse: the fuzz is about bodies, not limits.
   rateLimits: {
     perKey: { chat: { rpm: 10_000_000, tpm: 0 }, admin: { rpm: 10_000_000 }, other: { rpm: 10_000_000 } },

@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from "../../src/main.js";
 import { createLogger } from "../../src/logger.js";
 import { secretsOf } from "../../src/observability/createScrubber.js";
 import type { pino } from "pino";
+import type { TelemetryOptions } from "../../src/observability/startTelemetry.js";
 
 export interface TestGateway extends RunningServer {
   config: Config;
@@ -24,6 +25,8 @@ export interface StartGatewayOptions {
   /** Capture the server's log lines (at `logLevel`) instead of discarding them. */
   logDestination?: pino.DestinationStream;
   logLevel?: string;
+  /** OpenTelemetry options (an in-memory span exporter); one telemetry per process. */
+  telemetry?: TelemetryOptions;
 }
 
 export async function startGateway(partial: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<TestGateway> {
@@ -39,7 +42,7 @@ export async function startGateway(partial: Record<string, unknown>, options: St
     secrets: secretsOf(config),
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  const server = await startServer(config, { logger });
+  const server = await startServer(config, { logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
   return {
     ...server,
     config,

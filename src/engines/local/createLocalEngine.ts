@@ -154,7 +154,7 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
 
   function status(): EngineStatus {
     const counts = { inFlight: semaphore.active, queued: semaphore.waiting + waitingForLoad };
-    return state.phase === "ready" ? { usable: true, ...counts } : { usable: false, reason: state.reason, ...counts };
+    return state.phase === "ready" ? { usable: true, ...counts } : { usable: false, reason: state.reason, ...(state.phase === "loading" ? { loading: true } : {}), ...counts };
   }
 
   let closed: Promise<void> | undefined;

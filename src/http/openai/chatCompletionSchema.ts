@@ -30,20 +30,28 @@ const tool = Type.Object({
 });
 
 /** OpenAI's request body; fields the gateway does not interpret are allowed and passed to OpenAI-type engines. */
-export const chatCompletionBody = Type.Object({
-  model: Type.String({ minLength: 1 }),
-  messages: Type.Array(message, { minItems: 1 }),
-  stream: nullable(Type.Boolean()),
-  stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }), Type.Null()])),
-  max_tokens: nullable(Type.Integer({ minimum: 1 })),
-  max_completion_tokens: nullable(Type.Integer({ minimum: 1 })),
-  temperature: nullable(Type.Number({ minimum: 0, maximum: 2 })),
-  top_p: nullable(Type.Number({ minimum: 0, maximum: 1 })),
-  n: nullable(Type.Integer({ minimum: 1 })),
-  seed: nullable(Type.Integer()),
-  stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 }), Type.Null()])),
-  tools: Type.Optional(Type.Array(tool)),
-  tool_choice: Type.Optional(Type.Unknown()),
-});
+export const chatCompletionBody = Type.Object(
+  {
+    model: Type.String({
+      minLength: 1,
+      description: "A route, `engine/model`, a model id served by exactly one engine, an engine name (its first model), or `auto`",
+    }),
+    messages: Type.Array(message, { minItems: 1, description: "Text content only; other content parts are rejected" }),
+    stream: nullable(Type.Boolean()),
+    stream_options: Type.Optional(
+      Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean({ description: "Adds a last chunk with the usage" })) }), Type.Null()]),
+    ),
+    max_tokens: nullable(Type.Integer({ minimum: 1 })),
+    max_completion_tokens: nullable(Type.Integer({ minimum: 1 })),
+    temperature: nullable(Type.Number({ minimum: 0, maximum: 2 })),
+    top_p: nullable(Type.Number({ minimum: 0, maximum: 1 })),
+    n: nullable(Type.Integer({ minimum: 1, description: "Only 1 is supported" })),
+    seed: nullable(Type.Integer()),
+    stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 }), Type.Null()])),
+    tools: Type.Optional(Type.Array(tool)),
+    tool_choice: Type.Optional(Type.Unknown()),
+  },
+  { description: "OpenAI's request body. Fields not listed here (response_format, penalties, …) are passed on unchanged to OpenAI-type engines." },
+);
 
 export type ChatCompletionBody = Static<typeof chatCompletionBody> & Record<string, unknown>;

@@ -52,6 +52,29 @@ const patchBody = Type.Object({ status: Type.Optional(status), variants: Type.Op
 
 const idParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
 
+const tags = ["ab"];
+const createSchema = {
+  tags,
+  summary: "Create an experiment",
+  description: "Answers 201 with the experiment. Weights are relative; a new experiment is `running` unless `status` says otherwise.",
+  body: createBody,
+};
+const listSchema = { tags, summary: "List experiments", description: "`{data}`, newest first." };
+const getSchema = { tags, summary: "Get an experiment", params: idParams };
+const patchSchema = {
+  tags,
+  summary: "Change an experiment's status or variants",
+  description: "A paused experiment can resume; `stopped` is final.",
+  params: idParams,
+  body: patchBody,
+};
+const resultsSchema = {
+  tags,
+  summary: "An experiment's results",
+  description: "Per variant: requests, errors, latency and time to first token (mean, p95), tokens and feedback.",
+  params: idParams,
+};
+
 export interface AbRouteDeps {
   store: Store;
 }
@@ -60,25 +83,25 @@ export function abRoutes(app: FastifyInstance, deps: AbRouteDeps): void {
   const experiments = deps.store.experiments;
   const notFound = (id: string) => new GatewayError("not_found", `experiment ${id} not found`);
 
-  app.post("/api/v2/ab", { config: { policy: "admin" }, schema: { body: createBody } }, async (request, reply) => {
+  app.post("/api/v2/ab", { config: { policy: "admin" }, schema: createSchema }, async (request, reply) => {
     const body = request.body as Static<typeof createBody>;
     const experiment = await guardStore(() => experiments.create(body));
     return reply.code(201).send(experimentView(experiment));
   });
 
-  app.get("/api/v2/ab", { config: { policy: "admin" } }, async () => {
+  app.get("/api/v2/ab", { config: { policy: "admin" }, schema: listSchema }, async () => {
     const all = await guardStore(() => experiments.list());
     return { data: all.map(experimentView) };
   });
 
-  app.get("/api/v2/ab/:id", { config: { policy: "admin" }, schema: { params: idParams } }, async (request) => {
+  app.get("/api/v2/ab/:id", { config: { policy: "admin" }, schema: getSchema }, async (request) => {
     const { id } = request.params as Static<typeof idParams>;
     const experiment = await guardStore(() => experiments.get(id));
     if (experiment === undefined) throw notFound(id);
     return experimentView(experiment);
   });
 
-  app.patch("/api/v2/ab/:id", { config: { policy: "admin" }, schema: { params: idParams, body: patchBody } }, async (request) => {
+  app.patch("/api/v2/ab/:id", { config: { policy: "admin" }, schema: patchSchema }, async (request) => {
     const { id } = request.params as Static<typeof idParams>;
     const patch = request.body as Static<typeof patchBody>;
     const experiment = await guardStore(() => experiments.update(id, patch));
@@ -86,7 +109,7 @@ export function abRoutes(app: FastifyInstance, deps: AbRouteDeps): void {
     return experimentView(experiment);
   });
 
-  app.get("/api/v2/ab/:id/results", { config: { policy: "admin" }, schema: { params: idParams } }, async (request) => {
+  app.get("/api/v2/ab/:id/results", { config: { policy: "admin" }, schema: resultsSchema }, async (request) => {
     const { id } = request.params as Static<typeof idParams>;
     const experiment = await guardStore(() => experiments.get(id));
     if (experiment === undefined) throw notFound(id);

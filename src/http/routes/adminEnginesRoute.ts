@@ -1,9 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import type { Router } from "../../routing/createRouter.js";
 
+const enginesSchema = {
+  tags: ["admin"],
+  summary: "Engines and routes",
+  description: "Each engine's live state (usable, breaker, running and queued requests, time to first token) and policies, and the routes.",
+};
+
 /** Engines with their live state (breaker, queue, latency) and the routes over them, for operators. */
 export function adminEnginesRoute(app: FastifyInstance, deps: { router(): Router }): void {
-  app.get("/api/v2/admin/engines", { config: { policy: "admin" } }, async () => {
+  app.get("/api/v2/admin/engines", { config: { policy: "admin" }, schema: enginesSchema }, async () => {
     const router = deps.router();
     return {
       engines: router.engines.map((guarded) => ({

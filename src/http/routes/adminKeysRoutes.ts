@@ -31,6 +31,15 @@ const createBody = Type.Object(
 
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
+const createSchema = {
+  tags: ["admin"],
+  summary: "Create an API key",
+  description: "Answers 201; the response is the only place the key appears.",
+  body: createBody,
+};
+const listSchema = { tags: ["admin"], summary: "List API keys", description: "Never a key or its hash." };
+const revokeSchema = { tags: ["admin"], summary: "Revoke an API key", description: "Answers 204.", params: idParams };
+
 export interface AdminKeysRouteDeps {
   apiKeys: ApiKeyStore;
   /** Called after a revocation, so cached lookups of the key are dropped at once. */
@@ -40,7 +49,7 @@ export interface AdminKeysRouteDeps {
 }
 
 export function adminKeysRoutes(app: FastifyInstance, deps: AdminKeysRouteDeps): void {
-  app.post("/api/v2/admin/keys", { config: { policy: "admin" }, schema: { body: createBody } }, async (request, reply) => {
+  app.post("/api/v2/admin/keys", { config: { policy: "admin" }, schema: createSchema }, async (request, reply) => {
     const body = request.body as Static<typeof createBody>;
     const { key, apiKey } = await guardStore(() => issueApiKey(deps.apiKeys, body));
     request.log.info({ keyId: apiKey.id, userId: apiKey.userId, role: apiKey.role, by: request.userId }, "API key created");
@@ -48,12 +57,12 @@ export function adminKeysRoutes(app: FastifyInstance, deps: AdminKeysRouteDeps):
     return reply.code(201).send({ ...keyView(apiKey), key });
   });
 
-  app.get("/api/v2/admin/keys", { config: { policy: "admin" } }, async () => {
+  app.get("/api/v2/admin/keys", { config: { policy: "admin" }, schema: listSchema }, async () => {
     const keys = await guardStore(() => deps.apiKeys.list());
     return { data: keys.map(keyView) };
   });
 
-  app.delete("/api/v2/admin/keys/:id", { config: { policy: "admin" }, schema: { params: idParams } }, async (request, reply) => {
+  app.delete("/api/v2/admin/keys/:id", { config: { policy: "admin" }, schema: revokeSchema }, async (request, reply) => {
     const { id } = request.params as Static<typeof idParams>;
     const revoked = await guardStore(() => deps.apiKeys.revoke(id));
     if (!revoked) throw new GatewayError("not_found", `no active API key ${id}`);

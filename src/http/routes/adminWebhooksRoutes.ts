@@ -29,20 +29,41 @@ const deliveriesQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const tags = ["webhooks"];
+const createSchema = {
+  tags,
+  summary: "Subscribe to events",
+  description: "Answers 201; the secret (generated when left out) appears in this response only.",
+  body: createBody,
+};
+const listSchema = { tags, summary: "List subscriptions", description: "Those from the configuration file appear as `config:<n>`." };
+const deleteSchema = {
+  tags,
+  summary: "Delete a subscription",
+  description: "Answers 204. Those from the configuration file are changed there.",
+  params: idParams,
+};
+const deliveriesSchema = {
+  tags,
+  summary: "List deliveries",
+  description: "Each delivery's status, attempts, last HTTP status and error.",
+  querystring: deliveriesQuery,
+};
+
 export interface AdminWebhooksRouteDeps {
   webhooks: WebhookStore;
   configured: readonly WebhookConfig[];
 }
 
 export function adminWebhooksRoutes(app: FastifyInstance, deps: AdminWebhooksRouteDeps): void {
-  app.post("/api/v2/admin/webhooks", { config: { policy: "admin" }, schema: { body: createBody } }, async (request, reply) => {
+  app.post("/api/v2/admin/webhooks", { config: { policy: "admin" }, schema: createSchema }, async (request, reply) => {
     const body = request.body as Static<typeof createBody>;
     const secret = body.secret ?? `whsec_${randomBytes(32).toString("base64url")}`;
     const created = await guardStore(() => deps.webhooks.createSubscription({ url: checkedUrl(body.url), secret, events: body.events }));
     return reply.code(201).send({ id: created.id, url: created.url, events: created.events, createdAt: iso(created.createdAt), source: "api", secret });
   });
 
-  app.get("/api/v2/admin/webhooks", { config: { policy: "admin" } }, async () => {
+  app.get("/api/v2/admin/webhooks", { config: { policy: "admin" }, schema: listSchema }, async () => {
     const stored = await guardStore(() => deps.webhooks.listSubscriptions());
     return {
       data: [
@@ -52,7 +73,7 @@ export function adminWebhooksRoutes(app: FastifyInstance, deps: AdminWebhooksRou
     };
   });
 
-  app.delete("/api/v2/admin/webhooks/:id", { config: { policy: "admin" }, schema: { params: idParams } }, async (request, reply) => {
+  app.delete("/api/v2/admin/webhooks/:id", { config: { policy: "admin" }, schema: deleteSchema }, async (request, reply) => {
     const { id } = request.params as Static<typeof idParams>;
     if (id.startsWith("config:")) {
       throw new GatewayError("invalid_request", "this subscription comes from the configuration file; remove it there", { param: "id" });
@@ -61,7 +82,7 @@ export function adminWebhooksRoutes(app: FastifyInstance, deps: AdminWebhooksRou
     return reply.code(204).send();
   });
 
-  app.get("/api/v2/admin/webhooks/deliveries", { config: { policy: "admin" }, schema: { querystring: deliveriesQuery } }, async (request) => {
+  app.get("/api/v2/admin/webhooks/deliveries", { config: { policy: "admin" }, schema: deliveriesSchema }, async (request) => {
     const query = request.query as Static<typeof deliveriesQuery>;
     const result = await guardStore(() =>
       deps.webhooks.listDeliveries({ subscriptionId: query.subscriptionId, status: query.status }, parsePageQuery(query)),

@@ -12,16 +12,37 @@ import { hijackHeaders } from "../security/hijackHeaders.js";
 import type { Meter } from "../../metering/createMeter.js";
 import { failureOutcome, meterParts } from "../../metering/meterParts.js";
 import { outputBytesOf } from "../../metering/estimateTokens.js";
+import { trackChat, type Metrics } from "../../observability/createMetrics.js";
+import type { CollectedResponse } from "../../engines/collectStream.js";
+import type { ResponseCache } from "../../cache/createResponseCache.js";
+import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLookupForRequest.js";
+import { cacheHeader } from "../../cache/cacheDecision.js";
+import { isCacheable, replayParts } from "../../cache/cachedAnswer.js";
+import { tapAnswer } from "../../cache/tapAnswer.js";
+
+const completionSchema = {
+  tags: ["openai"],
+  summary: "Create a chat completion",
+  description:
+    "OpenAI's chat completion, streamed (`stream: true`: `chat.completion.chunk` events ending with `data: [DONE]`, or a " +
+    "`data: {\"error\": …}` event when the stream fails after it started) or not (a `chat.completion` object). The response's " +
+    "`model` names the `engine/model` that served it. With the response cache on, the `x-switchyard-cache` response header " +
+    "says `hit`, `miss` or `bypass`; the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache.",
+  body: chatCompletionBody,
+};
 
 export interface ChatCompletionsDeps {
   router(): Router;
   signals: RequestSignals;
   logger: Logger;
   meter: Meter;
+  metrics?: Metrics | undefined;
+  /** Exact-match answers for deterministic requests; absent: no caching and no cache header. */
+  cache?: ResponseCache | undefined;
 }
 
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsDeps): void {
-  app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: { body: chatCompletionBody } }, async (request, reply) => {
+  app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: completionSchema }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
     const chatRequest = toChatRequest(body);
     const router = deps.router();
@@ -31,19 +52,52 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const created = Math.floor(Date.now() / 1000);
     const options = { signal, traceparent: request.traceparent };
     const startedAt = performance.now();
+    // Before the meter: a hit reaches no engine, so it reserves no budget and writes no ledger row.
+    let cached: CacheOutcome | undefined;
+    if (deps.cache) {
+      cached = await cacheLookupForRequest(
+        deps.cache,
+        { principal: request.principal, model: body.model, route: plan.name, header: request.headers[cacheHeader], request: chatRequest },
+        deps.metrics,
+      );
+      reply.header(cacheHeader, cached.result);
+      if (cached.result === "hit") {
+        const { answer } = cached;
+        if (!body.stream) return completionOf(id, created, answer.model, answer.response);
+        reply.hijack();
+        const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
+        await writeChatCompletionStream(
+          sse,
+          replayParts(answer.response),
+          { id, created, model: answer.model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
+          request.log as Logger,
+        );
+        return;
+      }
+    }
     // Before the router: a request the budget or the token limit refuses never reaches an engine.
-    const ticket = await deps.meter.begin({
-      principal: request.principal,
-      targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
-      messages: chatRequest.messages,
-      tools: chatRequest.tools,
-      maxTokens: chatRequest.maxTokens,
-      route: plan.name,
-      traceId: request.traceId,
-      requestId: request.id,
-    });
+    const ticket = trackChat(
+      await deps.meter.begin({
+        principal: request.principal,
+        targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
+        messages: chatRequest.messages,
+        tools: chatRequest.tools,
+        maxTokens: chatRequest.maxTokens,
+        route: plan.name,
+        traceId: request.traceId,
+        requestId: request.id,
+      }),
+      deps.metrics,
+      plan.targets.map((t) => t.guarded.engine.name),
+    );
     // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
     const metered = ticket.maxTokens === undefined ? chatRequest : { ...chatRequest, maxTokens: ticket.maxTokens };
+    // An answer cut to a budget's token limit is not the answer to the request as sent: it is not stored.
+    const miss = cached?.result === "miss" && (ticket.maxTokens === undefined || ticket.maxTokens === chatRequest.maxTokens) ? cached : undefined;
+    const remember = (model: string, response: CollectedResponse) => {
+      if (!miss || !deps.cache || !isCacheable(response)) return;
+      deps.cache.store(miss.dimensions, miss.key, { model, response }, miss.ttlMs).catch((error: unknown) => request.log.warn({ err: error }, "cache: storing an answer failed"));
+    };
     const failed = (error: unknown) => ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
 
     if (!body.stream) {
@@ -65,20 +119,8 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
         latencyMs: performance.now() - startedAt,
         ttftMs: served.ttftMs,
       });
-      const message: Record<string, unknown> = { role: "assistant", content: collected.text, refusal: null };
-      if (collected.toolCalls.length > 0) {
-        message.tool_calls = collected.toolCalls;
-        if (collected.text === "") message.content = null;
-      }
-      return {
-        id,
-        object: "chat.completion",
-        created,
-        model,
-        system_fingerprint: null,
-        choices: [{ index: 0, message, logprobs: null, finish_reason: collected.finishReason ?? "stop" }],
-        ...(collected.usage ? { usage: toOpenAIUsage(collected.usage) } : {}),
-      };
+      remember(model, collected);
+      return completionOf(id, created, model, collected);
     }
 
     let opened: Awaited<ReturnType<Router["open"]>>;
@@ -91,7 +133,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const { target } = opened;
     const model = `${target.guarded.engine.name}/${target.model}`;
     // Usage is counted from the engine's usage part whether or not the client asked for it (include_usage).
-    const parts = meterParts(opened.opened.parts, (end) =>
+    const meteredParts = meterParts(opened.opened.parts, (end) =>
       ticket.settle({
         engine: target.guarded.engine.name,
         model: target.model,
@@ -102,6 +144,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
         ttftMs: opened.opened.ttftMs,
       }),
     );
+    const parts = miss ? tapAnswer(meteredParts, (response) => remember(model, response)) : meteredParts;
     try {
       reply.hijack();
       const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
@@ -122,4 +165,22 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       });
     }
   });
+}
+
+/** A collected answer (live or from the cache) as OpenAI's `chat.completion`. */
+function completionOf(id: string, created: number, model: string, collected: CollectedResponse): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: "assistant", content: collected.text, refusal: null };
+  if (collected.toolCalls.length > 0) {
+    message.tool_calls = collected.toolCalls;
+    if (collected.text === "") message.content = null;
+  }
+  return {
+    id,
+    object: "chat.completion",
+    created,
+    model,
+    system_fingerprint: null,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: collected.finishReason ?? "stop" }],
+    ...(collected.usage ? { usage: toOpenAIUsage(collected.usage) } : {}),
+  };
 }

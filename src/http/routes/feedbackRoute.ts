@@ -14,18 +14,25 @@ export const FEEDBACK_SCORE_MAX = 10;
 
 const feedbackBody = Type.Object(
   {
-    messageId: Type.String({ minLength: 1, maxLength: 100 }),
-    score: Type.Number({ minimum: FEEDBACK_SCORE_MIN, maximum: FEEDBACK_SCORE_MAX }),
+    messageId: Type.String({ minLength: 1, maxLength: 100, description: "An assistant message in one of your sessions" }),
+    score: Type.Number({ minimum: FEEDBACK_SCORE_MIN, maximum: FEEDBACK_SCORE_MAX, description: "Thumbs (-1 or 1) or stars (1 to 5)" }),
   },
   { additionalProperties: false },
 );
+
+const feedbackSchema = {
+  tags: ["chat", "ab"],
+  summary: "Score an answer",
+  description: "Answers 204; a later score replaces the earlier one. Experiment results average the scores.",
+  body: feedbackBody,
+};
 
 export interface FeedbackRouteDeps {
   store: Store;
 }
 
 export function feedbackRoute(app: FastifyInstance, deps: FeedbackRouteDeps): void {
-  app.post("/api/v2/chat/feedback", { config: { policy: "user" }, schema: { body: feedbackBody } }, async (request, reply) => {
+  app.post("/api/v2/chat/feedback", { config: { policy: "user" }, schema: feedbackSchema }, async (request, reply) => {
     const { messageId, score } = request.body as Static<typeof feedbackBody>;
     const stored = await guardStore(() => deps.store.messages.setFeedback(messageId, request.userId, score));
     // Someone else's message reads exactly like a missing one: ids must not be probeable.

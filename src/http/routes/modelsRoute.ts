@@ -2,6 +2,9 @@ import type { FastifyInstance } from "fastify";
 import type { Router } from "../../routing/createRouter.js";
 import { GatewayError } from "../../errors.js";
 
+const listSchema = { tags: ["openai"], summary: "List models", description: "Every configured `engine/model`, then every route." };
+const oneSchema = { tags: ["openai"], summary: "Retrieve a model", description: "`id` is an `engine/model` id (the slash sent as is or as %2F) or a route name." };
+
 /**
  * Every configured `engine/model` and route, usable or not: a client can see what exists; readiness says what works.
  */
@@ -16,8 +19,8 @@ export function modelsRoute(app: FastifyInstance, router: () => Router, startedA
       ...current.routes.map((route) => ({ id: route.name, object: "model", created, owned_by: "switchyard" })),
     ];
   };
-  app.get("/v1/models", { config: { policy: "user" } }, async () => ({ object: "list", data: list() }));
-  app.get<{ Params: { "*": string } }>("/v1/models/*", { config: { policy: "user" } }, async (request) => {
+  app.get("/v1/models", { config: { policy: "user" }, schema: listSchema }, async () => ({ object: "list", data: list() }));
+  app.get<{ Params: { "*": string } }>("/v1/models/*", { config: { policy: "user" }, schema: oneSchema }, async (request) => {
     const found = list().find((model) => model.id === request.params["*"]);
     if (!found) throw new GatewayError("not_found", `unknown model "${request.params["*"]}"`, { param: "model" });
     return found;

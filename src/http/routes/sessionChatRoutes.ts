@@ -16,8 +16,8 @@ const uuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const streamBody = Type.Object(
   {
     message: Type.String({ minLength: 1, maxLength: 200_000 }),
-    sessionId: Type.Optional(Type.String({ pattern: uuid })),
-    engine: Type.Optional(Type.String({ minLength: 1 })),
+    sessionId: Type.Optional(Type.String({ pattern: uuid, description: "Continue this session; without it a session is created" })),
+    engine: Type.Optional(Type.String({ minLength: 1, description: "`auto`, an engine or a route; `chat.defaultEngine` when absent" })),
     model: Type.Optional(Type.String({ minLength: 1 })),
     system: Type.Optional(Type.String({ maxLength: 100_000 })),
     projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -27,6 +27,30 @@ const streamBody = Type.Object(
 
 const sessionParams = Type.Object({ id: Type.String() }, { additionalProperties: false });
 
+const streamSchema = {
+  tags: ["chat"],
+  summary: "Send a message and stream the answer",
+  description:
+    "Server-sent events: `meta` `{sessionId, messageId, traceId, engine, model}`, then `token` `{text}` (many), then `done` " +
+    "`{usage, finishReason, durationMs}` or `error` `{code, message}`. A failure before the first token is an ordinary JSON " +
+    "error response with its status code.",
+  body: streamBody,
+};
+const listSchema = {
+  tags: ["chat"],
+  summary: "List your sessions",
+  description: "Active sessions, newest first: `{data, nextCursor}`.",
+  querystring: pageQuery,
+};
+const messagesSchema = {
+  tags: ["chat"],
+  summary: "List a session's messages",
+  description: "Oldest first, with status, usage, engine, model and trace id: `{data, nextCursor}`.",
+  params: sessionParams,
+  querystring: pageQuery,
+};
+const deleteSchema = { tags: ["chat"], summary: "Deactivate a session", description: "Answers 204.", params: sessionParams };
+
 export interface SessionChatRouteDeps {
   chat: SessionChat;
   store: Store;
@@ -34,7 +58,7 @@ export interface SessionChatRouteDeps {
 }
 
 export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDeps): void {
-  app.post("/api/v2/chat/stream", { config: { policy: "user", routeClass: "chat" }, schema: { body: streamBody } }, async (request, reply) => {
+  app.post("/api/v2/chat/stream", { config: { policy: "user", routeClass: "chat" }, schema: streamSchema }, async (request, reply) => {
     const body = request.body as Static<typeof streamBody>;
     const signal = deps.signals.signalFor(request.raw, reply.raw);
     const events = await deps.chat.start({
@@ -57,13 +81,13 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
     }
   });
 
-  app.get("/api/v2/chat/sessions", { config: { policy: "user" }, schema: { querystring: pageQuery } }, async (request) => {
+  app.get("/api/v2/chat/sessions", { config: { policy: "user" }, schema: listSchema }, async (request) => {
     const page = parsePageQuery(request.query as Static<typeof pageQuery>);
     const result = await guardStore(() => deps.store.sessions.list(request.userId, page));
     return { data: result.items.map(sessionView), nextCursor: result.nextCursor };
   });
 
-  app.get("/api/v2/chat/sessions/:id/messages", { config: { policy: "user" }, schema: { params: sessionParams, querystring: pageQuery } }, async (request) => {
+  app.get("/api/v2/chat/sessions/:id/messages", { config: { policy: "user" }, schema: messagesSchema }, async (request) => {
     const { id } = request.params as Static<typeof sessionParams>;
     const page = parsePageQuery(request.query as Static<typeof pageQuery>);
     const session = await guardStore(() => deps.store.sessions.get(id, request.userId));
@@ -72,7 +96,7 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
     return { data: result.items.map(messageView), nextCursor: result.nextCursor };
   });
 
-  app.delete("/api/v2/chat/sessions/:id", { config: { policy: "user" }, schema: { params: sessionParams } }, async (request, reply) => {
+  app.delete("/api/v2/chat/sessions/:id", { config: { policy: "user" }, schema: deleteSchema }, async (request, reply) => {
     const { id } = request.params as Static<typeof sessionParams>;
     const removed = await guardStore(() => deps.store.sessions.deactivate(id, request.userId));
     if (!removed) throw new GatewayError("not_found", `session ${id} not found`);

@@ -25,6 +25,10 @@ const adminQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const answerShape = "`{data, nextCursor, totals: {requests, inputTokens, outputTokens, costUsd}}`, newest first; totals cover the whole filter.";
+const ownSchema = { tags: ["usage"], summary: "Your usage", description: `Your own requests: ${answerShape}`, querystring: ownQuery };
+const adminSchema = { tags: ["usage"], summary: "Everyone's usage", description: `Every request: ${answerShape}`, querystring: adminQuery };
+
 export interface UsageRouteDeps {
   usage: UsageLedger;
   /** Writes this replica's buffered ledger rows first, so a caller sees the requests it just made. */
@@ -39,12 +43,12 @@ export function usageRoutes(app: FastifyInstance, deps: UsageRouteDeps): void {
     return { data: result.items.map(usageView), nextCursor: result.nextCursor, totals };
   };
 
-  app.get("/api/v2/usage", { config: { policy: "user" }, schema: { querystring: ownQuery } }, async (request) => {
+  app.get("/api/v2/usage", { config: { policy: "user" }, schema: ownSchema }, async (request) => {
     const query = request.query as Static<typeof ownQuery>;
     return answer({ userId: request.principal.userId, ...range(query) }, query);
   });
 
-  app.get("/api/v2/admin/usage", { config: { policy: "admin" }, schema: { querystring: adminQuery } }, async (request) => {
+  app.get("/api/v2/admin/usage", { config: { policy: "admin" }, schema: adminSchema }, async (request) => {
     const query = request.query as Static<typeof adminQuery>;
     const { userId, keyId, engine, model, status: wanted } = query;
     return answer({ userId, keyId, engine, model, status: wanted, ...range(query) }, query);

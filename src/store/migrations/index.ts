@@ -8,6 +8,7 @@ import * as experiments from "./002_experiments.js";
 import * as apiKeys from "./003_api_keys.js";
 import * as usageLedger from "./004_usage_ledger.js";
 import * as webhooks from "./005_webhooks.js";
+import * as webhookDeliveryStatus from "./006_webhook_delivery_status.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "003_api_keys": apiKeys,
   "004_usage_ledger": usageLedger,
   "005_webhooks": webhooks,
+  "006_webhook_delivery_status": webhookDeliveryStatus,
 };

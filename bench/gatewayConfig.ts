@@ -1,0 +1,31 @@
+/**
+ * Switchyard configurations for benchmarks, one engine in front of the mock upstream, set up as in production:
+ * API keys, rate limits on (set high enough never to refuse), the usage ledger on (it always is), and the log
+ * level and metrics chosen by the scenario.
+ */
+
+export const benchEngine = "mock";
+export const benchModel = "mock-model";
+/** The variable the configuration reads the bootstrap admin key from, so the key is never written to disk. */
+export const adminKeyVariable = "SWITCHYARD_ADMIN_KEY";
+
+export interface GatewaySettings {
+  /** The mock upstream's origin, e.g. http://127.0.0.1:PORT. */
+  upstreamUrl: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  metrics: boolean;
+}
+
+// Far above what one connection can send in a minute, so the limiter runs its bookkeeping but never refuses.
+const unlimited = { rpm: 100_000_000, tpm: 10_000_000_000 };
+const highLimits = { chat: unlimited, admin: { rpm: 10_000 }, other: { rpm: 100_000_000 } };
+
+export function gatewayConfig(settings: GatewaySettings): Record<string, unknown> {
+  return {
+    engines: [{ name: benchEngine, type: "openai", baseUrl: `${settings.upstreamUrl}/v1`, models: [benchModel] }],
+    auth: { mode: "keys", adminKey: `\${${adminKeyVariable}}` },
+    rateLimits: { enabled: true, perKey: highLimits, perUser: highLimits },
+    metrics: { enabled: settings.metrics },
+    log: { level: settings.logLevel },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The response cache: exact-match answers to deterministic chat requests, per tenant. Off unless enabled.
+ */
+import { z } from "zod";
+
+export const cacheSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Lifetime of an entry; fractions of a second are allowed (tests, very hot prompts). */
+    ttlSeconds: z.number().positive().default(300),
+    /** Entries kept in this process (L1); Redis (L2) holds its own, bounded by TTL. */
+    maxEntries: z.number().int().positive().default(1000),
+    /** A larger answer (serialized) is served but not stored. */
+    maxEntryBytes: z.number().int().positive().default(262_144),
+    /**
+     * deterministic: cache requests with temperature 0, or with the header `x-switchyard-cache: use`;
+     * opt-in: only requests with the header.
+     */
+    mode: z.enum(["deterministic", "opt-in"]).default("deterministic"),
+    /** Route or model name (as clients send it) → TTL in seconds, overriding ttlSeconds. */
+    ttl: z.record(z.string(), z.number().positive()).default({}),
+    /** Reserved: serve an expired entry when every engine fails. Not implemented yet; must stay false. */
+    staleIfError: z.literal(false).default(false),
+  })
+  .strict();
+
+export type CacheConfig = z.infer<typeof cacheSchema>;
