@@ -14,7 +14,17 @@ export interface GatewaySettings {
   upstreamUrl: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   metrics: boolean;
+  /**
+   * Engine fields over the defaults (maxConcurrency 20, maxQueue 100, 64 connections, 90 s total timeout): a load
+   * scenario that holds more requests open than that sets them, as an operator sizing for that load would.
+   */
+  engine?: Record<string, unknown>;
+  /** Top-level sections added to the configuration (e.g. `cache`). */
+  extra?: Record<string, unknown>;
 }
+
+/** Engine sizing for scenarios that keep hundreds of requests in flight. */
+export const loadEngineSizing = { maxConcurrency: 1024, maxQueue: 4096, connections: 256 };
 
 // Far above what one connection can send in a minute, so the limiter runs its bookkeeping but never refuses.
 const unlimited = { rpm: 100_000_000, tpm: 10_000_000_000 };
@@ -22,10 +32,11 @@ const highLimits = { chat: unlimited, admin: { rpm: 10_000 }, other: { rpm: 100_
 
 export function gatewayConfig(settings: GatewaySettings): Record<string, unknown> {
   return {
-    engines: [{ name: benchEngine, type: "openai", baseUrl: `${settings.upstreamUrl}/v1`, models: [benchModel] }],
+    engines: [{ name: benchEngine, type: "openai", baseUrl: `${settings.upstreamUrl}/v1`, models: [benchModel], ...settings.engine }],
     auth: { mode: "keys", adminKey: `\${${adminKeyVariable}}` },
     rateLimits: { enabled: true, perKey: highLimits, perUser: highLimits },
     metrics: { enabled: settings.metrics },
     log: { level: settings.logLevel },
+    ...settings.extra,
   };
 }

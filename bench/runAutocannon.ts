@@ -14,6 +14,8 @@ export interface AutocannonStats {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** Count per status code of the responses that were not 2xx, to tell load shedding from rate limits from faults. */
+  non2xxStatuses: Record<string, number>;
   /** From the response events, microseconds. */
   p50Us: number;
   p99Us: number;
@@ -38,8 +40,10 @@ export async function runAutocannon(target: ChatTarget, options: AutocannonOptio
     duration: options.durationSec,
   });
   const latencies: number[] = [];
+  const non2xxStatuses: Record<string, number> = {};
   instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTimeMs * 1000);
+    else non2xxStatuses[statusCode] = (non2xxStatuses[statusCode] ?? 0) + 1;
   });
   const result = await instance;
   const sorted = sortedCopy(latencies);
@@ -49,6 +53,7 @@ export async function runAutocannon(target: ChatTarget, options: AutocannonOptio
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
+    non2xxStatuses,
     p50Us: percentile(sorted, 50),
     p99Us: percentile(sorted, 99),
     hdrP50Ms: result.latency.p50,
