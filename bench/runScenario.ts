@@ -24,6 +24,8 @@ export interface ScenarioOutcome {
   markdown: string;
   /** Failed requests or a failed check: the exit code becomes 1. */
   failed: boolean;
+  /** Further files (suffix → content), e.g. a chart. */
+  files?: Record<string, string>;
 }
 
 export interface ScenarioSettings {
@@ -47,8 +49,8 @@ export async function runScenario(settings: ScenarioSettings, run: (context: Sce
     const document = { scenario: settings.name, command: settings.command, startedAt, finishedAt: new Date().toISOString(), machine, failed: outcome.failed, ...outcome.result };
     const header = [`# ${settings.name}`, "", `\`${settings.command}\``, "", `Machine: ${describeMachine(machine)}.`, `Started ${startedAt}.`, ""].join("\n");
     process.stdout.write(`\n${outcome.text}\n\nmachine: ${describeMachine(machine)}\n`);
-    const paths = await writeResults(settings.outDir, settings.name, startedAt, document, `${header}\n${outcome.markdown}`);
-    progress(`results: ${paths.json}, ${paths.markdown}`);
+    const paths = await writeResults(settings.outDir, settings.name, startedAt, document, `${header}\n${outcome.markdown}`, outcome.files);
+    progress(`results: ${[paths.json, paths.markdown, ...paths.files].join(", ")}`);
     return outcome.failed ? 1 : 0;
   } finally {
     process.removeListener("SIGINT", onSigint);
