@@ -15,7 +15,7 @@ import { throughputRounds, type ThroughputCase } from "./throughputRounds.js";
 import type { BenchVariant } from "./benchVariant.js";
 
 const flags = {
-  duration: { default: 10, min: 1, integer: true, help: "seconds per measurement" },
+  duration: { default: 10, min: 0.1, help: "seconds per measurement" },
   rounds: { default: 3, min: 1, integer: true, help: "rounds; figures are medians over rounds" },
   connections: { default: 50, min: 1, integer: true, help: "autocannon connections" },
 } satisfies Record<string, NumberFlag>;

@@ -20,7 +20,7 @@ import { startSwitchyard } from "./startSwitchyard.js";
 const defaultModel = fileURLToPath(new URL("../../../shared/models/stories260K.gguf", import.meta.url));
 
 const numbers = {
-  duration: { default: 10, min: 1, integer: true, help: "seconds of generation per variant per round" },
+  duration: { default: 10, min: 0.1, help: "seconds of generation per variant per round" },
   rounds: { default: 3, min: 1, integer: true, help: "rounds; figures are medians over rounds" },
   "max-tokens": { default: 128, min: 1, integer: true, help: "tokens asked for in each generation" },
   threads: { default: 1, min: 0, integer: true, help: "CPU threads, the same for both" },

@@ -15,8 +15,8 @@ import { startPeer } from "./startPeer.js";
 import { defaultThroughputCases, throughputRounds } from "./throughputRounds.js";
 
 const flags = {
-  duration: { default: 10, min: 1, integer: true, help: "seconds per throughput measurement" },
-  "overhead-duration": { default: 5, min: 1, integer: true, help: "seconds per concurrency-1 loop (plain, then streamed)" },
+  duration: { default: 10, min: 0.1, help: "seconds per throughput measurement" },
+  "overhead-duration": { default: 5, min: 0.1, help: "seconds per concurrency-1 loop (plain, then streamed)" },
   rounds: { default: 3, min: 1, integer: true, help: "rounds; figures are medians over rounds" },
   chunks: { default: 16, min: 1, integer: true, help: "content chunks per streamed answer" },
 } satisfies Record<string, NumberFlag>;

@@ -11,6 +11,8 @@ export interface AutocannonStats {
   requests: number;
   /** Mean requests per second over autocannon's 1-second samples. */
   rps: number;
+  /** Successful requests over the whole run's duration (meaningful for runs shorter than a second too). */
+  okPerSecond: number;
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -50,6 +52,7 @@ export async function runAutocannon(target: ChatTarget, options: AutocannonOptio
   return {
     requests: result["2xx"],
     rps: result.requests.average,
+    okPerSecond: result.duration > 0 ? result["2xx"] / result.duration : 0,
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,

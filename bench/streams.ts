@@ -23,7 +23,7 @@ const flags = {
   hold: { default: 60, min: 1, integer: true, help: "seconds each long stream lasts (one chunk a second)" },
   "open-rate": { default: 500, min: 1, help: "long streams opened per second" },
   slow: { default: 100, min: 0, integer: true, help: "slow readers (0 skips the part)" },
-  "slow-seconds": { default: 30, min: 1, integer: true, help: "how long the slow readers read" },
+  "slow-seconds": { default: 30, min: 0.1, help: "how long the slow readers read" },
   "slow-bytes-per-second": { default: 16, min: 1, integer: true, help: "bytes each slow reader takes per second" },
   "slow-chunks": { default: 100000, min: 1, integer: true, help: "chunks in each slow reader's streamed answer (about 240 bytes each)" },
 } satisfies Record<string, NumberFlag>;

@@ -10,7 +10,7 @@ import { startComparisonVariants } from "./startComparisonVariants.js";
 import { defaultThroughputCases, throughputRounds } from "./throughputRounds.js";
 
 const flags = {
-  duration: { default: 10, min: 1, integer: true, help: "seconds per measurement" },
+  duration: { default: 10, min: 0.1, help: "seconds per measurement" },
   rounds: { default: 3, min: 1, integer: true, help: "rounds; figures are medians over rounds" },
   chunks: { default: 16, min: 1, integer: true, help: "content chunks per streamed answer" },
 } satisfies Record<string, NumberFlag>;

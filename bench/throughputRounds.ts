@@ -53,20 +53,20 @@ export async function throughputRounds(variants: readonly BenchVariant[], option
         const stats = await runAutocannon(variant.target, { connections: result.case.connections, durationSec: options.durationSec, stream: result.case.stream });
         result.rounds[variant.id]?.push(stats);
         options.progress(
-          `[round ${round + 1}/${options.rounds}] ${result.case.id.padEnd(9)} ${variant.label.padEnd(26)} ${Math.round(stats.rps)} rps, p50 ${Math.round(stats.p50Us)} µs${failedOf(stats) > 0 ? `, ${failedOf(stats)} failed ${JSON.stringify(stats.non2xxStatuses)}` : ""}`,
+          `[round ${round + 1}/${options.rounds}] ${result.case.id.padEnd(9)} ${variant.label.padEnd(26)} ${Math.round(stats.okPerSecond)} rps, p50 ${Math.round(stats.p50Us)} µs${failedOf(stats) > 0 ? `, ${failedOf(stats)} failed ${JSON.stringify(stats.non2xxStatuses)}` : ""}`,
         );
       }
     }
   }
   for (const result of results) {
     const ratioTo = (own: AutocannonStats[], reference: AutocannonStats[] | undefined) =>
-      reference === undefined ? undefined : median(own.map((stats, i) => stats.rps / (reference[i]?.rps ?? Number.NaN)));
+      reference === undefined ? undefined : median(own.map((stats, i) => stats.okPerSecond / (reference[i]?.okPerSecond ?? Number.NaN)));
     for (const variant of variants) {
       const own = result.rounds[variant.id] ?? [];
       const ofDirect = variant.id === "direct" ? undefined : ratioTo(own, result.rounds.direct);
       const ofPassThrough = variant.id === "direct" || variant.id === "pass-through" ? undefined : ratioTo(own, result.rounds["pass-through"]);
       result.summary[variant.id] = {
-        rps: median(own.map((s) => s.rps)),
+        rps: median(own.map((s) => s.okPerSecond)),
         p50Us: median(own.map((s) => s.p50Us)),
         p99Us: median(own.map((s) => s.p99Us)),
         ...(ofDirect === undefined ? {} : { ofDirect }),
