@@ -56,6 +56,7 @@ export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {
   const entries = new Map<string, Entry>();
   let started = false;
   let closing: Promise<void> | undefined;
+  let closed = false;
 
   const entryOf = (name: string): Entry => {
     const entry = entries.get(name);
@@ -136,7 +137,8 @@ export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {
       entries.set(name, { definition: definition as JobDefinition<unknown, unknown>, queue, concurrency: definition.concurrency ?? config.concurrency });
     },
     async enqueue(name, data, enqueue = {}) {
-      if (closing) throw new Error("the job queue is closed");
+      // While closing, jobs are still added (a running job may queue a follow-up): Redis keeps them.
+      if (closed) throw new Error("the job queue is closed");
       const job = await entryOf(name).queue.add(name, data, {
         jobId: enqueue.jobId ?? randomUUID(),
         ...(enqueue.delayMs !== undefined && enqueue.delayMs > 0 ? { delay: enqueue.delayMs } : {}),
@@ -189,17 +191,18 @@ export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {
     close(graceMs) {
       closing ??= (async () => {
         const workers = [...entries.values()].filter((entry) => entry.worker !== undefined);
-        const closed = Promise.allSettled(workers.map((entry) => (entry.worker as Worker).close()));
+        const stopped = Promise.allSettled(workers.map((entry) => (entry.worker as Worker).close()));
         let timer: NodeJS.Timeout | undefined;
-        const inTime = await Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
+        const inTime = await Promise.race([stopped.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
         clearTimeout(timer);
         if (!inTime) {
           logger.warn("jobs still running at the end of the grace period: aborting them");
           for (const entry of workers) entry.worker?.cancelAllJobs(SHUTDOWN);
         }
-        await closed;
+        await stopped;
         await Promise.allSettled([...entries.values()].map((entry) => entry.queue.close()));
         for (const entry of workers) entry.workerConnection?.disconnect();
+        closed = true;
         producer.disconnect();
       })();
       return closing;

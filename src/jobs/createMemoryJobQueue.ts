@@ -58,6 +58,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions): JobQueue {
   const abort = new AbortController();
   let started = false;
   let closing: Promise<void> | undefined;
+  let closed = false;
 
   const definitionOf = (name: string): Definition => {
     const found = definitions.get(name);
@@ -160,7 +161,8 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions): JobQueue {
       });
     },
     async enqueue(name, data, enqueue) {
-      if (closing) throw new Error("the job queue is closed");
+      // While closing, jobs are still taken (a running job may queue a follow-up) but no longer started.
+      if (closed) throw new Error("the job queue is closed");
       return add(name, data, enqueue);
     },
     async schedule(name, everyMs, data = {}) {
@@ -219,6 +221,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions): JobQueue {
           }
           await Promise.allSettled([...running]);
         }
+        closed = true;
       })();
       return closing;
     },
