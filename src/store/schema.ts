@@ -8,6 +8,7 @@ import type { ExperimentStatus } from "./experiments.js";
 import type { Role } from "../engines/spec.js";
 import type { UsageLedgerTable } from "./usageLedgerTable.js";
 import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
+import type { DocumentChunksTable, DocumentReferencesTable, DocumentsTable } from "./documentTables.js";
 
 export interface SessionsTable {
   id: string;
@@ -84,6 +85,8 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   created_at: number;
   last_used_at: number | null;
+  /** The caller's document access level; null: 0 (public documents only). */
+  access_level: number | null;
 }
 
 export interface Database {
@@ -94,6 +97,9 @@ export interface Database {
   usage_ledger: UsageLedgerTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  documents: DocumentsTable;
+  document_chunks: DocumentChunksTable;
+  document_references: DocumentReferencesTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;
