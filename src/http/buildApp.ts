@@ -46,6 +46,7 @@ import type { FastifyOtelInstrumentation } from "@fastify/otel";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import type { ResponseCache } from "../cache/createResponseCache.js";
 import { adminCacheRoute } from "./routes/adminCacheRoute.js";
+import { documentRoutes } from "./routes/documentRoutes.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -177,6 +178,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     usageRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
     adminCacheRoute(scope, { cache: deps.cache });
+    void scope.register(documentRoutes, {
+      documents: deps.store.documents,
+      config: deps.config.documents,
+      signals: deps.signals,
+      ...(metrics ? { onSearch: (seconds: number, outcome: "ok" | "error") => metrics.retrievalDuration.observe({ outcome }, seconds) } : {}),
+    });
   });
   return app;
 }

@@ -35,7 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("token_count", "integer", (c) => c.notNull())
     // The headings the chunk sits under, outermost first, joined with " > " ("" before the first heading).
     .addColumn("heading_path", "text", (c) => c.notNull())
-    .$call((table) => (postgres ? table.addColumn("search", sql`tsvector`, (c) => c.notNull()) : table))
+    // Filled by the same transaction right after the insert (title, headings and text, weighted): see lexicalIndex.ts.
+    .$call((table) => (postgres ? table.addColumn("search", sql`tsvector`) : table))
     .execute();
   await db.schema.createIndex("document_chunks_document_idx").on("document_chunks").columns(["document_id", "ordinal"]).unique().execute();
 
