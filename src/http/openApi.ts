@@ -25,6 +25,7 @@ export const OPENAPI_TAGS = [
   { name: "webhooks", description: "Webhook subscriptions and deliveries (admin)" },
   { name: "health", description: "Probes for load balancers and orchestrators" },
   { name: "metrics", description: "Prometheus metrics" },
+  { name: "documents", description: "Documents for retrieval and search over them" },
   { name: "docs", description: "This description" },
 ] as const;
 

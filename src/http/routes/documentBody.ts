@@ -26,6 +26,10 @@ const FIELDS = new Set(["projectId", "type", "title", "format", "accessLevel", "
 
 export async function readDocumentBody(request: FastifyRequest, maxBytes: number): Promise<DocumentInput> {
   if (!request.isMultipart()) {
+    // Only JSON bodies were validated against the schema; any other type Fastify parsed (text) is not a submission.
+    if (!/^application\/json\b/i.test(request.headers["content-type"] ?? "") || typeof request.body !== "object" || request.body === null) {
+      throw new GatewayError("invalid_request", "send the document as application/json or multipart/form-data", { status: 415 });
+    }
     const body = request.body as Static<typeof documentJsonBody>;
     return { ...body, format: body.format ?? "markdown" };
   }
