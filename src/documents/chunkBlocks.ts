@@ -52,37 +52,33 @@ function packSection(paragraphs: readonly string[], options: ChunkOptions): stri
   const pieces = paragraphs.flatMap((paragraph) => splitOversized(paragraph, options.chunkTokens));
   const out: string[] = [];
   let current: string[] = [];
-  let tokens = 0;
   let fresh = 0;
+  const join = (parts: readonly string[]) => parts.join("\n\n");
   for (const piece of pieces) {
-    const size = tokensOf(piece);
     // Overlap alone never makes a chunk: only text that was not in the previous one does.
-    if (fresh > 0 && tokens + size > options.chunkTokens) {
-      const text = current.join("\n\n");
+    if (fresh > 0 && tokensOf(join([...current, piece])) > options.chunkTokens) {
+      const text = join(current);
       out.push(text);
-      const tail = overlapTail(text, options.overlapTokens, options.chunkTokens - size);
-      current = tail === "" ? [] : [tail];
-      tokens = tail === "" ? 0 : tokensOf(tail);
+      const tail = overlapTail(text, options.overlapTokens);
+      current = tail !== "" && tokensOf(join([tail, piece])) <= options.chunkTokens ? [tail] : [];
       fresh = 0;
     }
     current.push(piece);
-    tokens += size;
     fresh++;
   }
-  if (fresh > 0) out.push(current.join("\n\n"));
+  if (fresh > 0) out.push(join(current));
   return out;
 }
 
-/** The last words of `text` worth about `overlapTokens`, but never so many that the next piece would not fit. */
-function overlapTail(text: string, overlapTokens: number, room: number): string {
-  const budget = Math.min(overlapTokens, room);
-  if (budget <= 0) return "";
+/** The last words of `text` worth at most `overlapTokens`. */
+function overlapTail(text: string, overlapTokens: number): string {
+  if (overlapTokens <= 0) return "";
   const words = text.split(/\s+/);
   let start = words.length;
   let bytes = 0;
   while (start > 0) {
     const word = words[start - 1] ?? "";
-    if (estimateTokens(bytes + Buffer.byteLength(word) + 1) > budget) break;
+    if (estimateTokens(bytes + Buffer.byteLength(word)) > overlapTokens) break;
     bytes += Buffer.byteLength(word) + 1;
     start--;
   }
