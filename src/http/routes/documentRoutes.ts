@@ -10,7 +10,7 @@ import type { DocumentsConfig } from "../../config/documentsSchema.js";
 import type { DocumentDetail, DocumentRecord, DocumentStore } from "../../store/documents.js";
 import type { RequestSignals } from "../requestSignals.js";
 import { guardStore } from "../../chat/guardStore.js";
-import { GatewayError } from "../../errors.js";
+import { GatewayError, isAbortError } from "../../errors.js";
 import { ingestDocument } from "../../documents/ingestDocument.js";
 import { viewerOf } from "../../documents/viewerOf.js";
 import { MAX_EXPAND_DEPTH, searchDocuments } from "../../documents/searchDocuments.js";
@@ -63,7 +63,7 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
     async (request, reply) => {
       const input = await readDocumentBody(request, deps.config.maxBytes);
       const signal = deps.signals.signalFor(request.raw, reply.raw);
-      const { document, chunkCount } = await guardStore(() => ingestDocument(deps, viewerOf(request.principal), input, { signal }));
+      const { document, chunkCount } = await guardWork(() => ingestDocument(deps, viewerOf(request.principal), input, { signal }));
       return reply.code(201).send({ ...recordView(document), chunkCount });
     },
   );
@@ -79,7 +79,7 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       const { id } = request.params as Static<typeof idParams>;
       const input = await readDocumentBody(request, deps.config.maxBytes);
       const signal = deps.signals.signalFor(request.raw, reply.raw);
-      const { document, chunkCount } = await guardStore(() => ingestDocument(deps, viewerOf(request.principal), input, { signal, replaceId: id }));
+      const { document, chunkCount } = await guardWork(() => ingestDocument(deps, viewerOf(request.principal), input, { signal, replaceId: id }));
       return { ...recordView(document), chunkCount };
     },
   );
@@ -131,7 +131,7 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       const signal = deps.signals.signalFor(request.raw, reply.raw);
       const started = performance.now();
       try {
-        const results = await guardStore(() =>
+        const results = await guardWork(() =>
           searchDocuments(
             deps.documents,
             viewerOf(request.principal),
@@ -154,6 +154,23 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       }
     },
   );
+}
+
+/** As guardStore, but a client that went away stays an abort (the error edge logs it, sends nothing), not a store failure. */
+async function guardWork<T>(work: () => Promise<T>): Promise<T> {
+  let aborted: unknown;
+  try {
+    return await guardStore(async () => {
+      try {
+        return await work();
+      } catch (error) {
+        if (isAbortError(error)) aborted = error;
+        throw error;
+      }
+    });
+  } catch (error) {
+    throw aborted ?? error;
+  }
 }
 
 function recordView(document: DocumentRecord) {
