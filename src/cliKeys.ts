@@ -14,7 +14,7 @@ import { isGatewayError } from "./errors.js";
 export const keysUsage = `usage: switchyard keys <create|list|revoke> --config FILE [options]
 
   keys create --name NAME [--role user|admin] [--user USER_ID] [--models a/b,route,...] [--expires ISO]
-              [--rpm N] [--tpm N] [--budget-usd X --budget-window day|month|total]
+              [--rpm N] [--tpm N] [--budget-usd X --budget-window day|month|total] [--access-level N]
       prints the new key on stdout (it is shown only this once)
   keys list [--json]          every key (never the key itself), newest first
   keys revoke ID              the key stops working (within 10 s on running servers)`;
@@ -40,6 +40,7 @@ const options = {
   tpm: { type: "string" },
   "budget-usd": { type: "string" },
   "budget-window": { type: "string" },
+  "access-level": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -89,6 +90,7 @@ export async function keysCommand(argv: string[], out: CliOutput = processOutput
       tpm: numberOption(values.tpm),
       budgetUsd: numberOption(values["budget-usd"]),
       budgetWindow: values["budget-window"] as BudgetWindow | undefined,
+      accessLevel: numberOption(values["access-level"]),
     };
   }
 
@@ -135,6 +137,7 @@ function optionFor(param: string): string {
     expiresAt: "expires",
     budgetUsd: "budget-usd",
     budgetWindow: "budget-window",
+    accessLevel: "access-level",
   };
   return names[param] ?? param;
 }

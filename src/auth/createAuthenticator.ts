@@ -89,5 +89,6 @@ function principalOf(key: ApiKey): Principal {
     principal.limits = { ...(key.rpm !== null ? { rpm: key.rpm } : {}), ...(key.tpm !== null ? { tpm: key.tpm } : {}) };
   }
   if (key.budgetUsd !== null && key.budgetWindow !== null) principal.budget = { usd: key.budgetUsd, window: key.budgetWindow };
+  if (key.accessLevel !== null) principal.accessLevel = key.accessLevel;
   return principal;
 }

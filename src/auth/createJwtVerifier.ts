@@ -64,7 +64,13 @@ export function createJwtVerifier(config: JwtConfig, options: JwtVerifierOptions
       return authFailure("invalid", `invalid bearer token: the "${config.userClaim}" claim must name the user`);
     }
     const roles = rolesOf(claimAt(payload, config.rolesClaim));
-    return { kind: "jwt", userId, role: roles.includes(config.adminRole) ? "admin" : "user" };
+    const principal: Principal = { kind: "jwt", userId, role: roles.includes(config.adminRole) ? "admin" : "user" };
+    if (config.accessLevelClaim !== undefined) {
+      const level = accessLevelOf(claimAt(payload, config.accessLevelClaim));
+      if (level === null) return authFailure("invalid", `invalid bearer token: the "${config.accessLevelClaim}" claim must be a non-negative integer`);
+      if (level !== undefined) principal.accessLevel = level;
+    }
+    return principal;
   };
 }
 
@@ -73,6 +79,13 @@ function rolesOf(claim: unknown): string[] {
   if (typeof claim === "string") return claim.split(/\s+/).filter(Boolean);
   if (Array.isArray(claim)) return claim.filter((role): role is string => typeof role === "string");
   return [];
+}
+
+/** A non-negative integer (or its decimal text); undefined when absent, null when present but not one. */
+function accessLevelOf(claim: unknown): number | undefined | null {
+  if (claim === undefined) return undefined;
+  const level = typeof claim === "string" && /^\d{1,9}$/.test(claim) ? Number(claim) : claim;
+  return typeof level === "number" && Number.isSafeInteger(level) && level >= 0 ? level : null;
 }
 
 /** What the client may hear: which check failed, never key material or the token. */

@@ -21,6 +21,8 @@ export interface KeyRequest {
   tpm?: number | undefined;
   budgetUsd?: number | undefined;
   budgetWindow?: BudgetWindow | undefined;
+  /** Highest document access level the key may read; default 0 (public documents). */
+  accessLevel?: number | undefined;
 }
 
 export interface IssuedKey {
@@ -63,6 +65,10 @@ export async function issueApiKey(apiKeys: Pick<ApiKeyStore, "create">, request:
     throw invalid("budgetWindow", `budgetWindow must be one of: ${windows.join(", ")}`);
   }
 
+  if (request.accessLevel !== undefined && (!Number.isSafeInteger(request.accessLevel) || request.accessLevel < 0)) {
+    throw invalid("accessLevel", "accessLevel must be a non-negative integer");
+  }
+
   const id = randomUUID();
   const key = generateApiKey();
   const apiKey = await apiKeys.create({
@@ -78,6 +84,7 @@ export async function issueApiKey(apiKeys: Pick<ApiKeyStore, "create">, request:
     budgetUsd: request.budgetUsd ?? null,
     budgetWindow: request.budgetWindow ?? null,
     expiresAt,
+    accessLevel: request.accessLevel ?? null,
   });
   return { key, apiKey };
 }

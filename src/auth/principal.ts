@@ -26,6 +26,8 @@ export interface Principal {
   limits?: { rpm?: number; tpm?: number };
   /** The key's own budget, on top of any per-user budget. */
   budget?: Budget;
+  /** Highest document access level the caller may read (0: public only, the default). Admins read every level. */
+  accessLevel?: number;
 }
 
 /** What a route demands of its caller. Every route declares one (Fastify route `config.policy`). */

@@ -8,6 +8,7 @@ import { cacheSchema } from "./cacheSchema.js";
 import { authSchema, budgetsSchema, corsSchema, metricsSchema, pricingSchema, rateLimitsSchema, webhookSchema } from "./securitySchema.js";
 import { storePoolSchema } from "./storeSchema.js";
 import { jobsSchema } from "./jobsSchema.js";
+import { documentsSchema } from "./documentsSchema.js";
 
 const engineName = z
   .string()
@@ -175,6 +176,7 @@ export const configSchema = z
     health: healthSchema.prefault({}),
     loadShedding: loadSheddingSchema.prefault({}),
     features: featuresSchema.prefault({}),
+    documents: documentsSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
     telemetry: z
       .object({

@@ -28,6 +28,8 @@ export const authSchema = z
         adminRole: z.string().min(1).default("admin"),
         /** Claim holding the user id. */
         userClaim: z.string().min(1).default("sub"),
+        /** Dot path of the claim holding the caller's document access level (a non-negative integer); absent: 0. */
+        accessLevelClaim: z.string().min(1).optional(),
         clockToleranceSec: z.number().int().min(0).max(300).default(5),
       })
       .strict()

@@ -50,6 +50,7 @@ import type { JobQueue } from "../jobs/jobQueue.js";
 import type { ChatJobs } from "../chat/defineChatJobs.js";
 import { adminJobsRoutes } from "./routes/adminJobsRoutes.js";
 import { chatJobsRoutes } from "./routes/chatJobsRoutes.js";
+import { documentRoutes } from "./routes/documentRoutes.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -187,6 +188,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     adminCacheRoute(scope, { cache: deps.cache });
     if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });
     if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs });
+    void scope.register(documentRoutes, {
+      documents: deps.store.documents,
+      config: deps.config.documents,
+      signals: deps.signals,
+      ...(metrics ? { onSearch: (seconds: number, outcome: "ok" | "error") => metrics.retrievalDuration.observe({ outcome }, seconds) } : {}),
+    });
   });
   return app;
 }

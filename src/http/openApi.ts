@@ -26,6 +26,7 @@ export const OPENAPI_TAGS = [
   { name: "jobs", description: "Background jobs (admin)" },
   { name: "health", description: "Probes for load balancers and orchestrators" },
   { name: "metrics", description: "Prometheus metrics" },
+  { name: "documents", description: "Documents for retrieval and search over them" },
   { name: "docs", description: "This description" },
 ] as const;
 

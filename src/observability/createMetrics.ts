@@ -41,6 +41,7 @@ export interface Metrics {
   readonly jobsWaiting: Gauge<"name">;
   /** Where jobs_waiting reads its values at each scrape. */
   observeJobs(source: () => Promise<Record<string, number>>): void;
+  readonly retrievalDuration: Histogram<"outcome">;
   /** Where store_pool_connections reads its values at each scrape. */
   observeStorePool(source: () => PoolStats): void;
 }
@@ -174,6 +175,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "usage_cost_usd_total",
       help: "Cost of settled requests in US dollars, by engine and model (from pricing).",
       labelNames: ["engine", "model"] as const,
+      registers,
+    }),
+    retrievalDuration: new Histogram({
+      name: "retrieval_duration_seconds",
+      help: "Document searches (/api/v2/search: full-text top-k and graph expansion), by outcome (ok, error).",
+      labelNames: ["outcome"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
     requestsShed: new Counter({

@@ -24,6 +24,8 @@ export interface ApiKey {
   revokedAt: number | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** Highest document access level the key may read; null: 0 (public documents only). */
+  accessLevel: number | null;
 }
 
 export interface NewApiKey {
@@ -39,6 +41,7 @@ export interface NewApiKey {
   budgetUsd?: number | null;
   budgetWindow?: "day" | "month" | "total" | null;
   expiresAt?: number | null;
+  accessLevel?: number | null;
 }
 
 export interface ApiKeyStore {
@@ -81,6 +84,7 @@ export function createApiKeyStore(db: Kysely<Database>, options: { now?: Clock }
         revoked_at: null,
         created_at: now(),
         last_used_at: null,
+        access_level: input.accessLevel ?? null,
       };
       await db.insertInto("api_keys").values(row).execute();
       return toApiKey(row);
@@ -143,5 +147,6 @@ function toApiKey(row: ApiKeyRow): ApiKey {
     revokedAt: row.revoked_at,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    accessLevel: row.access_level,
   };
 }

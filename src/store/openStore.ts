@@ -15,6 +15,7 @@ import { createSessionStore, type SessionStore } from "./sessions.js";
 import { createUsageLedger, type UsageLedger } from "./usageLedger.js";
 import { createWebhookStore, type WebhookStore } from "./webhookStore.js";
 import { createChatJobStore, type ChatJobStore } from "./chatJobs.js";
+import { createDocumentStore, type DocumentStore } from "./documents.js";
 import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
@@ -29,6 +30,7 @@ export interface Store {
   usage: UsageLedger;
   webhooks: WebhookStore;
   chatJobs: ChatJobStore;
+  documents: DocumentStore;
   /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
   poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
@@ -84,6 +86,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     usage: createUsageLedger(db),
     webhooks: createWebhookStore(db, stores),
     chatJobs: createChatJobStore(db, stores),
+    documents: createDocumentStore(db, target.dialect, stores),
     poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");

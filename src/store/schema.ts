@@ -9,6 +9,7 @@ import type { Role } from "../engines/spec.js";
 import type { UsageLedgerTable } from "./usageLedgerTable.js";
 import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
 import type { ChatJobsTable } from "./chatJobsTable.js";
+import type { DocumentChunksTable, DocumentReferencesTable, DocumentsTable } from "./documentTables.js";
 
 export interface SessionsTable {
   id: string;
@@ -85,6 +86,8 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   created_at: number;
   last_used_at: number | null;
+  /** The caller's document access level; null: 0 (public documents only). */
+  access_level: number | null;
 }
 
 export interface Database {
@@ -96,6 +99,9 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   chat_jobs: ChatJobsTable;
+  documents: DocumentsTable;
+  document_chunks: DocumentChunksTable;
+  document_references: DocumentReferencesTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -41,6 +41,7 @@ function fakeKeys() {
       revokedAt: null,
       createdAt: 0,
       lastUsedAt: null,
+      accessLevel: null,
       ...fields,
     };
     byHash.set(hashApiKey(key), row);

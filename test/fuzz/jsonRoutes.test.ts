@@ -94,6 +94,7 @@ const specs: Record<string, RouteSpec> = {
       tpm: 1000,
       budgetUsd: 1,
       budgetWindow: "day",
+      accessLevel: 1,
     }),
   },
   "POST /api/v2/admin/webhooks": {
@@ -105,6 +106,18 @@ const specs: Record<string, RouteSpec> = {
   // Takes no body; fuzzed bodies must still never break it.
   "POST /api/v2/admin/jobs/:id/retry": {
     valid: () => ({}),
+  },
+  "POST /api/v2/documents": {
+    valid: () => ({ projectId: "fuzz", type: "note", title: "Fuzzed", content: "# Heading\n\nSome text.", format: "markdown", accessLevel: 0, references: [] }),
+  },
+  "PUT /api/v2/documents/:id": {
+    setup: async (gateway) => {
+      const created = await postJson(`${gateway.url}/api/v2/documents`, { projectId: "fuzz", type: "note", title: "Target", content: "Text." });
+      assert.equal(created.status, 201);
+      const { id } = (await created.json()) as { id: string };
+      return { path: `/api/v2/documents/${id}` };
+    },
+    valid: () => ({ projectId: "fuzz", type: "note", title: "Replaced", content: "<h1>Title</h1><p>Body</p>", format: "html" }),
   },
   "POST /api/v2/admin/cache/invalidate": {
     valid: () => ({ tenant: "fuzzer", model: "vllm/mock-model", keyId: "key-1" }),

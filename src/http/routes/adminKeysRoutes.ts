@@ -25,6 +25,7 @@ const createBody = Type.Object(
     tpm: Type.Optional(Type.Integer({ minimum: 1 })),
     budgetUsd: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     budgetWindow: Type.Optional(budgetWindow),
+    accessLevel: Type.Optional(Type.Integer({ minimum: 0, description: "Highest document access level the key may read (default 0)" })),
   },
   { additionalProperties: false },
 );
@@ -90,5 +91,6 @@ export function keyView(key: ApiKey) {
     revokedAt: iso(key.revokedAt),
     createdAt: iso(key.createdAt),
     lastUsedAt: iso(key.lastUsedAt),
+    accessLevel: key.accessLevel ?? 0,
   };
 }
