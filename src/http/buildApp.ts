@@ -46,6 +46,7 @@ import type { FastifyOtelInstrumentation } from "@fastify/otel";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import type { ResponseCache } from "../cache/createResponseCache.js";
 import { adminCacheRoute } from "./routes/adminCacheRoute.js";
+import { embeddingsRoute } from "./routes/embeddingsRoute.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -159,6 +160,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // through onRoute hooks, which only exist once their plugin has loaded.
   void app.register(async (scope) => {
     chatCompletionsRoute(scope, { router: deps.router, signals: deps.signals, logger: deps.logger, meter, metrics, cache: deps.cache });
+    embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());
     sessionChatRoutes(scope, { chat: deps.chat, store: deps.store, signals: deps.signals });

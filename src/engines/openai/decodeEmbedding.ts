@@ -11,10 +11,3 @@ export function decodeEmbedding(value: unknown): number[] | undefined {
   for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
   return vector.every(Number.isFinite) ? vector : undefined;
 }
-
-/** The inverse, for clients that ask for base64: float32 little-endian, as OpenAI sends it. */
-export function encodeEmbedding(vector: readonly number[]): string {
-  const bytes = Buffer.allocUnsafe(vector.length * 4);
-  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i] as number, i * 4);
-  return bytes.toString("base64");
-}
