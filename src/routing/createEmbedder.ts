@@ -17,12 +17,14 @@ export function createEmbedder(router: Router | (() => Router), config: { embedd
     if (config.embeddings.engine === undefined) {
       throw new GatewayError("engine_unavailable", "no embedding model is configured: set `embeddings: {engine, model}` in the config file");
     }
+    const { engine, model } = config.embeddings;
+    const target = model === undefined ? engine : `${engine}/${model}`;
     const vectors: number[][] = [];
     for (const batch of batches(texts, maxInputs, maxInputBytes)) {
       signal.throwIfAborted();
       // Planned per batch: a reload between batches moves the rest to the new configuration.
       const routerNow = current();
-      const { result } = await routerNow.embed(routerNow.planForEmbedding("auto"), { input: batch }, { signal });
+      const { result } = await routerNow.embed(routerNow.planForEmbedding(target), { input: batch }, { signal });
       vectors.push(...result.vectors);
     }
     return vectors;
