@@ -236,6 +236,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
     if (route === "/v1/embeddings") {
       if (script.embeddingsBody !== undefined) return sendRaw(res, 200, script.embeddingsBody);
+      // As a real server refuses more dimensions than its model has (and the mock must not build huge vectors).
+      if (typeof body.dimensions === "number" && body.dimensions > 4096) return sendRaw(res, 400, errorJson(400, "dimensions is larger than the model's"));
       return sendRaw(res, 200, embeddingsJson(body, script));
     }
 
