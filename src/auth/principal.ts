@@ -41,6 +41,8 @@ declare module "fastify" {
     policy?: RoutePolicy;
     /** Defaults from the policy: admin routes are `admin`, everything else `other`; chat routes say `chat`. */
     routeClass?: RouteClass;
+    /** What a chat-class route's `model` names, for API keys' allowedModels: chat models (default) or embedding models. */
+    modelKind?: "chat" | "embeddings";
   }
 }
 

@@ -22,6 +22,12 @@ export function namesForSessionTurn(router: Planner, engine: string | undefined,
   return defaultEngine === "auto" ? ["auto"] : namesOf(defaultEngine, () => router.planForEngine(defaultEngine));
 }
 
+/** A POST /v1/embeddings `model`, resolved the way the embeddings route will resolve it. */
+export function namesForEmbeddingModel(router: Pick<Router, "planForEmbedding">, model: string): string[] {
+  if (model === "auto") return ["auto"];
+  return namesOf(model, () => router.planForEmbedding(model));
+}
+
 export function isModelAllowed(names: readonly string[], allowed: readonly string[]): boolean {
   return names.some((name) => allowed.includes(name));
 }

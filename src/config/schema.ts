@@ -9,6 +9,7 @@ import { authSchema, budgetsSchema, corsSchema, metricsSchema, pricingSchema, ra
 import { storePoolSchema } from "./storeSchema.js";
 import { jobsSchema } from "./jobsSchema.js";
 import { documentsSchema } from "./documentsSchema.js";
+import { chatModelsOf, embeddingIssues, embeddingModelsOf, embeddingsSchema, localEmbeddingFields, openAIEmbeddingFields } from "./embeddingsSchema.js";
 
 const engineName = z
   .string()
@@ -81,7 +82,9 @@ export const openAIEngineSchema = z
     type: z.literal("openai"),
     baseUrl: z.url(),
     apiKey: z.string().optional(),
-    models: z.array(z.string().min(1)).min(1),
+    /** Chat model ids; may be empty on an engine that only serves embeddingModels. */
+    models: z.array(z.string().min(1)).default([]),
+    ...openAIEmbeddingFields,
     /** Extra headers for every upstream request (e.g. an organisation id). */
     headers: z.record(z.string(), z.string()).default({}),
     maxConcurrency: positiveInt.default(20),
@@ -106,6 +109,7 @@ export const localEngineSchema = z
     threads: z.number().int().min(0).default(1),
     gpu: z.enum(["auto", "cuda", "vulkan", "metal", "off"]).default("off"),
     maxTokens: positiveInt.default(512),
+    ...localEmbeddingFields,
     ...policyFields,
   })
   .strict();
@@ -154,6 +158,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    embeddings: embeddingsSchema.prefault({}),
     chat: z
       .object({
         historyWindow: z.number().int().min(0).default(20),
@@ -214,7 +219,7 @@ export const configSchema = z
       }
       seen.add(engine.name);
     });
-    const modelsOf = new Map(config.engines.map((engine) => [engine.name, engine.type === "openai" ? engine.models : [engine.modelName]]));
+    const modelsOf = new Map(config.engines.map((engine) => [engine.name, [...new Set([...chatModelsOf(engine), ...embeddingModelsOf(engine)])]]));
     const routes = new Set<string>();
     config.routes.forEach((route, index) => {
       if (routes.has(route.name) || seen.has(route.name)) {
@@ -245,6 +250,7 @@ export const configSchema = z
         message: `auth.mode none is only allowed on a loopback address; the server binds ${config.server.host}`,
       });
     }
+    for (const issue of embeddingIssues(config.engines, config.routes, config.embeddings)) ctx.addIssue({ code: "custom", ...issue });
     const preferred = config.chat.defaultEngine;
     if (preferred !== "auto" && !seen.has(preferred) && !routes.has(preferred)) {
       ctx.addIssue({ code: "custom", path: ["chat", "defaultEngine"], message: `no engine or route named "${preferred}"` });

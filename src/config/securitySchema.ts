@@ -78,7 +78,8 @@ const price = z
     input: z.number().min(0),
     /** USD per million input tokens served from the engine's prompt cache (default: input). */
     cachedInput: z.number().min(0).optional(),
-    output: z.number().min(0),
+    /** USD per million output tokens; embedding models have none, so it may be left out. */
+    output: z.number().min(0).default(0),
     /** USD per million reasoning tokens (default: output). */
     reasoning: z.number().min(0).optional(),
   })

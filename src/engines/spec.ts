@@ -83,6 +83,37 @@ export interface EngineStatus {
 
 export type EngineType = "openai" | "local";
 
+/** An embeddings call. Token arrays are taken only by engines that say so (`embeddingTokenInput`). */
+export interface EmbeddingRequest {
+  /** The embedding model as the engine knows it (without the engine prefix). */
+  model: string;
+  input: string[] | number[][];
+  /** Output dimensions, for models that can shorten their vectors. */
+  dimensions?: number;
+  /** The end user, passed on to upstreams that take it. */
+  user?: string;
+}
+
+export interface EmbeddingResult {
+  /** One vector per input, in input order. */
+  vectors: number[][];
+  /** The model that produced them, as the engine reports it. */
+  model: string;
+  usage: { inputTokens: number };
+}
+
+/**
+ * The optional embeddings capability. Failures are GatewayErrors with the same codes and `retryable` meaning as
+ * a stream's failures before its first part; a fired signal rejects with an AbortError.
+ */
+export interface EmbeddingCapability {
+  /** Embedding model ids, without the engine prefix. */
+  readonly embeddingModels: readonly string[];
+  /** Whether `input` may be token arrays. */
+  readonly embeddingTokenInput: boolean;
+  embed(request: EmbeddingRequest, signal: AbortSignal, options?: { traceparent?: string | undefined }): Promise<EmbeddingResult>;
+}
+
 export interface Engine {
   readonly name: string;
   readonly type: EngineType;
@@ -90,6 +121,8 @@ export interface Engine {
   readonly models: readonly string[];
   stream(request: ChatRequest, options: StreamOptions): AsyncIterable<StreamPart>;
   status(): EngineStatus;
+  /** Present when the engine serves embedding models. */
+  readonly embeddings?: EmbeddingCapability | undefined;
   /** Releases pools, models and contexts. Called once at shutdown. */
   close(): Promise<void>;
 }

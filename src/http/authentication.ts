@@ -13,7 +13,7 @@ import { anonymousPrincipal, type Principal, type RoutePolicy } from "../auth/pr
 import { createAuthenticator, type Authenticator, type AuthenticatorOptions } from "../auth/createAuthenticator.js";
 import { isAuthFailure } from "../auth/authFailure.js";
 import { createAddressMatcher, type AddressMatcher } from "../auth/createAddressMatcher.js";
-import { isModelAllowed, namesForModel, namesForSessionTurn } from "../auth/requestedModelNames.js";
+import { isModelAllowed, namesForEmbeddingModel, namesForModel, namesForSessionTurn } from "../auth/requestedModelNames.js";
 
 export interface RoutePolicyEntry {
   method: string;
@@ -84,7 +84,12 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
     const engine = typeof body.engine === "string" ? body.engine : undefined;
     const router = deps.router();
     const openAI = request.url.startsWith("/v1/");
-    const names = openAI ? namesForModel(router, model ?? "auto") : namesForSessionTurn(router, engine, model, defaultEngine);
+    const names =
+      request.routeOptions.config.modelKind === "embeddings"
+        ? namesForEmbeddingModel(router, model ?? "auto")
+        : openAI
+          ? namesForModel(router, model ?? "auto")
+          : namesForSessionTurn(router, engine, model, defaultEngine);
     if (!isModelAllowed(names, allowed)) {
       const asked = openAI ? (model ?? "auto") : (engine ?? (model === undefined ? defaultEngine : model));
       throw new GatewayError("forbidden", `this API key may not use "${asked}" (allowed: ${allowed.join(", ")})`, { param: "model" });

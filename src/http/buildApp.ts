@@ -51,6 +51,7 @@ import type { ChatJobs } from "../chat/defineChatJobs.js";
 import { adminJobsRoutes } from "./routes/adminJobsRoutes.js";
 import { chatJobsRoutes } from "./routes/chatJobsRoutes.js";
 import { documentRoutes } from "./routes/documentRoutes.js";
+import { embeddingsRoute } from "./routes/embeddingsRoute.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -168,6 +169,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // through onRoute hooks, which only exist once their plugin has loaded.
   void app.register(async (scope) => {
     chatCompletionsRoute(scope, { router: deps.router, signals: deps.signals, logger: deps.logger, meter, metrics, cache: deps.cache });
+    embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());
     sessionChatRoutes(scope, { chat: deps.chat, store: deps.store, signals: deps.signals });

@@ -28,6 +28,8 @@ export interface MeterRequest {
   messages: readonly ChatMessage[];
   tools?: readonly ToolDefinition[] | undefined;
   maxTokens?: number | undefined;
+  /** The prompt's size when it is not chat messages (embedding inputs): replaces the estimate from `messages`. */
+  promptTokens?: number | undefined;
   /** What the client asked for: a route name, `auto`, or `engine/model`. */
   route: string;
   traceId: string;
@@ -113,7 +115,7 @@ export function createMeter(deps: MeterDeps): Meter {
     async begin(request) {
       const createdAt = now();
       const started = performance.now();
-      const promptTokens = estimatePromptTokens(request.messages, request.tools);
+      const promptTokens = request.promptTokens ?? estimatePromptTokens(request.messages, request.tools);
       let hold: BudgetHold;
       try {
         await deps.tokens?.check(request.principal);

@@ -27,7 +27,7 @@ export interface EngineCall {
 }
 
 /** What the gen_ai.system attribute names: the wire protocol an `openai` engine speaks, or the local runtime. */
-const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", local: "llama.cpp" };
+export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", local: "llama.cpp" };
 
 export async function instrumentEngineCall<T extends { parts: AsyncIterable<StreamPart>; ttftMs: number }>(
   observers: EngineCallObservers,
@@ -113,7 +113,7 @@ function usageAttributes(usage: Usage): Record<string, number> {
   };
 }
 
-function endSpan(span: Span, status: string, error: unknown): void {
+export function endSpan(span: Span, status: string, error: unknown): void {
   if (status === "ok") span.setStatus({ code: SpanStatusCode.OK });
   else {
     span.setAttribute("error.type", status);
@@ -122,11 +122,11 @@ function endSpan(span: Span, status: string, error: unknown): void {
   span.end();
 }
 
-function traceparentOf(span: Span): string {
+export function traceparentOf(span: Span): string {
   const { traceId, spanId, traceFlags } = span.spanContext();
   return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, "0")}`;
 }
 
-function apiOf(route: string | undefined): string {
+export function apiOf(route: string | undefined): string {
   return route?.startsWith("/v1/") ? "openai" : "session";
 }

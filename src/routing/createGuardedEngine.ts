@@ -16,7 +16,7 @@ import {
   wrap,
 } from "cockatiel";
 import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
-import type { ChatRequest, Engine, StreamPart } from "../engines/spec.js";
+import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, StreamPart } from "../engines/spec.js";
 import { GatewayError, isAbortError } from "../errors.js";
 import { holdPolicy, type HeldPolicy } from "./holdPolicy.js";
 import { fromPolicyError, isEngineFault, isRetryable } from "./policyErrors.js";
@@ -60,8 +60,19 @@ export interface GuardedEngine {
   state(): GuardedEngineState;
   /** Resolves once the engine produced its first part; rejects with a GatewayError (or an AbortError) otherwise. */
   open(request: ChatRequest, options: OpenOptions): Promise<OpenedStream>;
+  /**
+   * An embeddings call behind the same bulkhead, breaker and retries, bounded by the total timeout (an
+   * embedding has no first token). Rejects like open().
+   */
+  embed(request: EmbeddingRequest, options: OpenOptions): Promise<EmbeddedResult>;
   /** Waits for in-flight streams to finish, then closes the engine. */
   close(): Promise<void>;
+}
+
+export interface EmbeddedResult {
+  result: EmbeddingResult;
+  /** Tries it took on this engine (1 = no retry). */
+  attempts: number;
 }
 
 export interface GuardedEngineOptions {
@@ -197,12 +208,57 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
     };
   }
 
+  async function embed(request: EmbeddingRequest, options: OpenOptions): Promise<EmbeddedResult> {
+    const capability = engine.embeddings;
+    if (!capability) throw new GatewayError("not_found", `engine ${engine.name} serves no embedding models`, { param: "model" });
+    const totalMs = options.timeouts?.totalMs ?? config.timeouts.totalMs;
+    const client = options.signal;
+    if (client.aborted) throw client.reason;
+    const status = engine.status();
+    if (!status.usable) {
+      throw new GatewayError("engine_unavailable", `engine ${engine.name} is unavailable: ${status.reason ?? "unknown reason"}`, {
+        retryAfterSeconds: 5,
+      });
+    }
+    let attempts = 0;
+    const attempt = async (attemptSignal: AbortSignal): Promise<EmbeddingResult> => {
+      attempts += 1;
+      const slot = await holdPolicy(admission, attemptSignal);
+      streams += 1;
+      try {
+        const result = await capability.embed(request, attemptSignal, { traceparent: options.traceparent });
+        slot.release();
+        return result;
+      } catch (error) {
+        const failure = client.aborted || !isAbortError(error) ? error : new GatewayError("engine_timeout", `engine ${engine.name} did not answer within ${totalMs} ms`, { cause: error });
+        slot.release(isEngineFault(failure) ? failure : undefined);
+        throw failure;
+      } finally {
+        streams -= 1;
+        if (streams === 0) drained?.();
+      }
+    };
+    try {
+      const total = timeout(totalMs, TimeoutStrategy.Aggressive);
+      const result = await total.execute(({ signal }) => retries.execute(({ signal: retrySignal }) => attempt(retrySignal), signal), client);
+      return { result, attempts };
+    } catch (error) {
+      if (client.aborted) throw client.reason;
+      const mapped = fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+      if (mapped instanceof GatewayError && mapped.code === "engine_timeout" && !(error instanceof GatewayError)) {
+        throw new GatewayError("engine_timeout", `engine ${engine.name} did not answer within ${totalMs} ms`, { cause: error });
+      }
+      throw mapped;
+    }
+  }
+
   let closing: Promise<void> | undefined;
   return {
     engine,
     config,
     state,
     open,
+    embed,
     close() {
       closing ??= (async () => {
         if (streams > 0) await new Promise<void>((resolve) => (drained = resolve));

@@ -4,7 +4,10 @@
  * engine move on to the next target; a bad request fails at once, and nothing is retried once output started.
  */
 import type { Config, TimeoutsConfig } from "../config/schema.js";
-import type { ChatRequest } from "../engines/spec.js";
+import type { ChatRequest, EmbeddingRequest, EmbeddingResult } from "../engines/spec.js";
+import type { EmbeddingsConfig } from "../config/embeddingsSchema.js";
+import { createEmbeddingPlanner, isEmbeddingPlan } from "./planEmbeddings.js";
+import { instrumentEmbeddingCall } from "../observability/instrumentEmbeddingCall.js";
 import { GatewayError, isGatewayError } from "../errors.js";
 import type { GuardedEngine, OpenedStream } from "./createGuardedEngine.js";
 import { orderTargets, type RouteTarget, type Strategy } from "./orderTargets.js";
@@ -36,6 +39,12 @@ export interface Completed extends Opened {
   response: CollectedResponse;
 }
 
+export interface Embedded {
+  target: RouteTarget;
+  result: EmbeddingResult;
+  attempts: number;
+}
+
 export interface Router {
   /** OpenAI `model`: a route, `engine/model`, a bare model served by one engine, an engine name, or `auto`. */
   planForModel(model: string): Plan;
@@ -44,6 +53,10 @@ export interface Router {
   open(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened>;
   /** A non-streaming call: the whole response, falling back to the next target even after output started. */
   complete(plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Completed>;
+  /** POST /v1/embeddings `model`: an embedding route, `engine/model`, a bare model, an engine name, or `auto`. */
+  planForEmbedding(model: string): Plan;
+  /** Embeds on the plan's targets in order until one answers; only engine faults move on. */
+  embed(plan: Plan, request: Omit<EmbeddingRequest, "model">, options: OpenPlanOptions): Promise<Embedded>;
   readonly engines: readonly GuardedEngine[];
   readonly routes: readonly Plan[];
   /** Whether an engine can take work now (usable and its breaker not open): the test for keeping affinity. */
@@ -57,6 +70,8 @@ export interface RouterSettings {
   random?: () => number;
   /** Metrics, spans and logs of each engine call. */
   observers?: EngineCallObservers | undefined;
+  /** The default embedding target (`embeddings` in the config). */
+  embeddings?: Pick<EmbeddingsConfig, "engine" | "model"> | undefined;
 }
 
 export function createRouter(engines: readonly GuardedEngine[], settings: RouterSettings): Router {
@@ -87,6 +102,12 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     ]),
   );
 
+  const chatRoute = (route: Plan): Plan => {
+    if (isEmbeddingPlan(route)) throw new GatewayError("invalid_request", `route ${route.name} serves embedding models: use POST /v1/embeddings`, { param: "model" });
+    return route;
+  };
+  const planForEmbedding = createEmbeddingPlanner(engines, routes, settings.embeddings);
+
   const autoPlan = (): Plan => {
     if (settings.routing.default !== undefined) {
       const route = routes.get(settings.routing.default);
@@ -116,7 +137,7 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
   const planForModel = (model: string): Plan => {
     if (model === "auto") return autoPlan();
     const route = routes.get(model);
-    if (route) return route;
+    if (route) return chatRoute(route);
     const slash = model.indexOf("/");
     if (slash > 0) {
       const guarded = byName.get(model.slice(0, slash));
@@ -141,7 +162,7 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     const route = routes.get(engine);
     if (route) {
       if (model !== undefined) throw new GatewayError("invalid_request", `route ${engine} chooses its own models; leave out "model"`, { param: "model" });
-      return route;
+      return chatRoute(route);
     }
     const guarded = byName.get(engine);
     if (!guarded) throw new GatewayError("not_found", `unknown engine or route "${engine}"`, { param: "engine" });
@@ -203,11 +224,24 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
       return { target, opened, response: await collectStream(opened.parts) };
     });
 
+  const embed = (plan: Plan, request: Omit<EmbeddingRequest, "model">, options: OpenPlanOptions): Promise<Embedded> =>
+    tryTargets(plan, options, async (target) => {
+      const call = { ...request, model: target.model };
+      const embedded = await instrumentEmbeddingCall(
+        settings.observers ?? {},
+        { engine: target.guarded.engine.name, engineType: target.guarded.engine.type, request: call, traceparent: options.traceparent },
+        (traceparent) => target.guarded.embed(call, { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}) }),
+      );
+      return { target, ...embedded };
+    });
+
   return {
     planForModel,
     planForEngine,
     open,
     complete,
+    planForEmbedding,
+    embed,
     engines,
     routes: [...routes.values()],
     healthy,

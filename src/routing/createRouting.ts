@@ -88,5 +88,5 @@ function buildEngines(configs: readonly EngineConfig[], logger: Logger, options:
 }
 
 function makeRouter(guarded: readonly GuardedEngine[], config: Readonly<Config>, observers: EngineCallObservers): Router {
-  return createRouter(guarded, { routes: config.routes, routing: config.routing, defaultEngine: config.chat.defaultEngine, observers });
+  return createRouter(guarded, { routes: config.routes, routing: config.routing, defaultEngine: config.chat.defaultEngine, observers, embeddings: config.embeddings });
 }

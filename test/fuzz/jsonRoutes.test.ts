@@ -63,6 +63,9 @@ const specs: Record<string, RouteSpec> = {
       user: "fuzzer",
     }),
   },
+  "POST /v1/embeddings": {
+    valid: () => ({ model: "vllm/mock-embed", input: ["hi", "there"], encoding_format: "base64", dimensions: 4, user: "fuzzer" }),
+  },
   "POST /api/v2/chat/stream": {
     setup: async (gateway) => ({ sessionId: (await chatTurn(gateway)).sessionId }),
     valid: ({ sessionId }) => ({ message: "hi", sessionId: sessionId!, engine: "vllm", model: "mock-model", system: "be brief", projectId: "fuzz" }),
@@ -126,7 +129,7 @@ const specs: Record<string, RouteSpec> = {
 
 let mock: MockUpstream;
 const gatewayConfig = () => ({
-  engines: [openAIEngine("vllm", mock.url)],
+  engines: [{ ...openAIEngine("vllm", mock.url), embeddingModels: ["mock-embed"] }],
   cache: { enabled: true },
   // High enough never to refuse: the fuzz is about bodies, not limits.
   rateLimits: {

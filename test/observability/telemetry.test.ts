@@ -26,7 +26,7 @@ before(async () => {
   gateway = await startGateway(
     {
       engines: [
-        { name: "good", type: "openai", baseUrl: upstream.url, models: ["m"], ...policy },
+        { name: "good", type: "openai", baseUrl: upstream.url, models: ["m"], embeddingModels: ["e"], ...policy },
         { name: "bad", type: "openai", baseUrl: failing.url, models: ["m"], ...policy },
       ],
     },
@@ -79,6 +79,27 @@ test("an OpenAI request: server span continues the traceparent, the engine span 
   const ids = new Set(spans.map((span) => span.spanContext().spanId));
   assert.ok(ids.has(parentOf(engine) ?? ""), "the engine span's parent is one of the request's spans");
   assert.equal(String(upstream.requests.at(-1)?.headers.traceparent), `00-${traceId}-${engine.spanContext().spanId}-01`);
+});
+
+test("an embeddings request: a CLIENT span `embeddings <model>` with gen_ai.operation.name embeddings, its parent sent upstream", async () => {
+  const embedTrace = "1bf7651916cd43dd8448eb211c80319d";
+  upstream.requests = [];
+  const response = await fetch(`${gateway.url}/v1/embeddings`, {
+    method: "POST",
+    headers: { "content-type": "application/json", traceparent: `00-${embedTrace}-b7ad6b7169203331-01` },
+    body: JSON.stringify({ model: "good/e", input: ["one two", "three"] }),
+  });
+  assert.equal(response.status, 200);
+  await response.json();
+  const span = await eventually(() => spansOf(embedTrace).find((found) => found.name === "embeddings e"), 3000, "the embeddings span");
+  assert.equal(span.kind, SpanKind.CLIENT);
+  assert.equal(span.attributes["gen_ai.operation.name"], "embeddings");
+  assert.equal(span.attributes["gen_ai.system"], "openai");
+  assert.equal(span.attributes["gen_ai.request.model"], "e");
+  assert.equal(span.attributes["gen_ai.usage.input_tokens"], 3);
+  assert.equal(span.attributes["gen_ai.embeddings.dimension.count"], 8);
+  assert.equal(span.status.code, SpanStatusCode.OK);
+  assert.equal(upstream.requests[0]?.headers.traceparent, `00-${embedTrace}-${span.spanContext().spanId}-01`);
 });
 
 test("a failing engine marks its span with the error", async () => {

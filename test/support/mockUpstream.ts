@@ -10,6 +10,7 @@ import {
   errorJson,
   textChunksOf,
   toolCallDeltas,
+  embeddingsJson,
   usageChunkJson,
   usageOf,
   type ChunkEnvelope,
@@ -79,6 +80,10 @@ export interface MockScript {
   dropAfterFinish?: boolean;
   /** Hold the response before its headers until this settles (or the client goes away), to test concurrency. */
   holdUntil?: Promise<unknown>;
+  /** POST /v1/embeddings: the vector for each input; default mockEmbedding (deterministic, float32-exact). */
+  embedding?: (input: string | number[], index: number) => number[];
+  /** POST /v1/embeddings: answer with this body (200, JSON) instead of the vectors. */
+  embeddingsBody?: string;
 }
 
 export interface RecordedRequest {
@@ -91,7 +96,7 @@ export interface RecordedRequest {
 export interface MockUpstream {
   /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
   url: string;
-  /** Every chat/completions request received, in order. */
+  /** Every chat/completions and embeddings request received, in order (`path` tells them apart). */
   requests: RecordedRequest[];
   /** Responses the client closed before we finished writing. */
   abortedStreams: number;
@@ -197,7 +202,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         data: mock.models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "switchyard-mock" })),
       });
     }
-    if (req.method !== "POST" || route !== "/v1/chat/completions") {
+    if (req.method !== "POST" || (route !== "/v1/chat/completions" && route !== "/v1/embeddings")) {
       req.resume();
       return sendRaw(res, 404, errorJson(404, `no route for ${req.method} ${route}`));
     }
@@ -227,6 +232,13 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       res.writeHead(script.status, headers);
       res.end(errorJson(script.status, script.errorMessage ?? `mock upstream error ${script.status}`));
       return;
+    }
+
+    if (route === "/v1/embeddings") {
+      if (script.embeddingsBody !== undefined) return sendRaw(res, 200, script.embeddingsBody);
+      // As a real server refuses more dimensions than its model has (and the mock must not build huge vectors).
+      if (typeof body.dimensions === "number" && body.dimensions > 4096) return sendRaw(res, 400, errorJson(400, "dimensions is larger than the model's"));
+      return sendRaw(res, 200, embeddingsJson(body, script));
     }
 
     const envelope: ChunkEnvelope = {

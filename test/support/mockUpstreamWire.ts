@@ -131,3 +131,44 @@ export function errorJson(status: number, message: string): string {
     },
   });
 }
+
+/**
+ * The mock's default vector for an input: `dimensions` (default 8) values derived from the input's bytes, each
+ * exactly representable as float32, so a base64 round trip gives back the same numbers.
+ */
+export function mockEmbedding(input: string | number[], dimensions = 8): number[] {
+  const bytes = typeof input === "string" ? Buffer.from(input) : Buffer.from(input.join(","));
+  const vector: number[] = [];
+  for (let d = 0; d < dimensions; d++) {
+    let hash = 2166136261 ^ d;
+    for (const byte of bytes) hash = Math.imul(hash ^ byte, 16777619);
+    vector.push(Math.fround(((hash >>> 0) / 0xffffffff) * 2 - 1));
+  }
+  return vector;
+}
+
+/** OpenAI's embeddings answer for a request body, in the encoding it asked for. */
+export function embeddingsJson(body: Record<string, unknown>, script: { embedding?: (input: string | number[], index: number) => number[]; usage?: unknown }): string {
+  const raw = body.input;
+  const inputs: Array<string | number[]> =
+    typeof raw === "string" ? [raw] : Array.isArray(raw) && raw.every((x) => typeof x === "number") ? [raw as number[]] : ((raw ?? []) as Array<string | number[]>);
+  const dimensions = typeof body.dimensions === "number" ? body.dimensions : undefined;
+  const base64 = body.encoding_format === "base64";
+  const data = inputs.map((input, index) => {
+    const vector = script.embedding ? script.embedding(input, index) : mockEmbedding(input, dimensions);
+    let embedding: number[] | string = vector;
+    if (base64) {
+      const bytes = Buffer.alloc(vector.length * 4);
+      vector.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+      embedding = bytes.toString("base64");
+    }
+    return { object: "embedding", index, embedding };
+  });
+  const promptTokens = inputs.reduce((sum, input) => sum + (typeof input === "string" ? input.split(/\s+/).filter(Boolean).length : input.length), 0);
+  return JSON.stringify({
+    object: "list",
+    data,
+    model: typeof body.model === "string" ? body.model : "mock-embedding",
+    ...(script.usage === null ? {} : { usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }),
+  });
+}

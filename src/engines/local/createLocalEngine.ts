@@ -5,6 +5,7 @@ import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } fro
 import { abortError, abortErrorFrom } from "./abortErrorFrom.js";
 import { abortable } from "./abortable.js";
 import { createSemaphore } from "./createSemaphore.js";
+import { createLocalEmbeddings } from "./createLocalEmbeddings.js";
 import { createSequencePool, type SequencePool } from "./createSequencePool.js";
 import { silentLogger, type EngineLogger } from "./engineLogger.js";
 import { generateParts } from "./generateParts.js";
@@ -158,11 +159,26 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
   }
 
   let closed: Promise<void> | undefined;
+  const embeddings =
+    config.embeddings === false
+      ? undefined
+      : createLocalEmbeddings(config, {
+          ready: async (signal) => {
+            if (state.phase === "closed") throw new GatewayError("engine_unavailable", state.reason, { retryable: true });
+            const link = linkSignals(signal, closing.signal);
+            try {
+              return (await ready(link.signal)).loaded;
+            } finally {
+              link.unlink();
+            }
+          },
+        });
 
   return {
     name: config.name,
     type: "local",
-    models: [config.modelName],
+    models: config.embeddings === "only" ? [] : [config.modelName],
+    embeddings,
     stream,
     status,
     whenLoaded: () => loading.then(() => status()),
@@ -173,6 +189,7 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
         const loaded = await loading;
         // Generations stop promptly once aborted; the context must outlive them.
         await Promise.all([...generations]);
+        await embeddings?.close();
         await loaded?.dispose();
       })();
       return closed;

@@ -6,6 +6,7 @@ import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } fro
 import { abortError } from "./abortError.js";
 import { completionToParts } from "./completionToParts.js";
 import { createSseParser } from "./createSseParser.js";
+import { createOpenAIEmbeddings } from "./createOpenAIEmbeddings.js";
 import { errorCode, mapTransportError } from "./mapTransportError.js";
 import { mapUpstreamError } from "./mapUpstreamError.js";
 import { readBoundedText } from "./readBoundedText.js";
@@ -174,10 +175,22 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
     }
   }
 
+  const embeddings =
+    config.embeddingModels.length === 0
+      ? undefined
+      : createOpenAIEmbeddings(config, {
+          dispatcher: pool,
+          path: siblingPath(endpoint, "embeddings"),
+          headers,
+          logger,
+          redact: (text) => withoutKey(text, config.apiKey),
+        });
+
   return {
     name: config.name,
     type: "openai",
     models: Object.freeze([...config.models]),
+    embeddings,
     stream,
     status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
     close() {
@@ -191,6 +204,13 @@ function chatCompletionsUrl(baseUrl: string): URL {
   const url = new URL(baseUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/chat/completions`;
   return url;
+}
+
+/** `{baseUrl}/<name>`: the chat endpoint's path with its last segment pair replaced. */
+function siblingPath(chat: URL, name: string): string {
+  const url = new URL(chat);
+  url.pathname = url.pathname.replace(/\/chat\/completions$/, `/${name}`);
+  return url.pathname + url.search;
 }
 
 function upstreamHeaders(config: OpenAIEngineConfig): Record<string, string> {

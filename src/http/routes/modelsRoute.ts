@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Router } from "../../routing/createRouter.js";
 import { GatewayError } from "../../errors.js";
 
-const listSchema = { tags: ["openai"], summary: "List models", description: "Every configured `engine/model`, then every route." };
+const listSchema = { tags: ["openai"], summary: "List models", description: "Every configured `engine/model` (chat and embedding models), then every route." };
 const oneSchema = { tags: ["openai"], summary: "Retrieve a model", description: "`id` is an `engine/model` id (the slash sent as is or as %2F) or a route name." };
 
 /**
@@ -14,7 +14,12 @@ export function modelsRoute(app: FastifyInstance, router: () => Router, startedA
     const current = router();
     return [
       ...current.engines.flatMap(({ engine }) =>
-        engine.models.map((model) => ({ id: `${engine.name}/${model}`, object: "model", created, owned_by: engine.name })),
+        [...new Set([...engine.models, ...(engine.embeddings?.embeddingModels ?? [])])].map((model) => ({
+          id: `${engine.name}/${model}`,
+          object: "model",
+          created,
+          owned_by: engine.name,
+        })),
       ),
       ...current.routes.map((route) => ({ id: route.name, object: "model", created, owned_by: "switchyard" })),
     ];
