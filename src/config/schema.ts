@@ -7,6 +7,7 @@ import { redisSchema } from "./redisSchema.js";
 import { cacheSchema } from "./cacheSchema.js";
 import { authSchema, budgetsSchema, corsSchema, metricsSchema, pricingSchema, rateLimitsSchema, webhookSchema } from "./securitySchema.js";
 import { storePoolSchema } from "./storeSchema.js";
+import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 
 const engineName = z
   .string()
@@ -172,6 +173,8 @@ export const configSchema = z
     health: healthSchema.prefault({}),
     loadShedding: loadSheddingSchema.prefault({}),
     features: featuresSchema.prefault({}),
+    retention: retentionSchema.prefault({}),
+    usage: usageRollupSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
     telemetry: z
       .object({
@@ -238,6 +241,13 @@ export const configSchema = z
         code: "custom",
         path: ["auth", "mode"],
         message: `auth.mode none is only allowed on a loopback address; the server binds ${config.server.host}`,
+      });
+    }
+    if (config.retention.ledgerDays > 0 && config.retention.ledgerDays <= config.usage.rollupLookbackDays) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["retention", "ledgerDays"],
+        message: `must exceed usage.rollupLookbackDays (${config.usage.rollupLookbackDays}), or days still being rolled up would be purged`,
       });
     }
     const preferred = config.chat.defaultEngine;

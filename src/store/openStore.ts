@@ -14,6 +14,8 @@ import { createMessageStore, type MessageStore } from "./messages.js";
 import { createSessionStore, type SessionStore } from "./sessions.js";
 import { createUsageLedger, type UsageLedger } from "./usageLedger.js";
 import { createWebhookStore, type WebhookStore } from "./webhookStore.js";
+import { createUsageRollupStore, type UsageRollupStore } from "./usageRollups.js";
+import { createRetentionStore, type RetentionStore } from "./retentionStore.js";
 import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
@@ -27,6 +29,10 @@ export interface Store {
   apiKeys: ApiKeyStore;
   usage: UsageLedger;
   webhooks: WebhookStore;
+  /** Daily usage roll-ups of the ledger. */
+  rollups: UsageRollupStore;
+  /** Batched removal of expired sessions, messages and ledger rows. */
+  retention: RetentionStore;
   /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
   poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
@@ -81,6 +87,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     apiKeys: createApiKeyStore(db, stores),
     usage: createUsageLedger(db),
     webhooks: createWebhookStore(db, stores),
+    rollups: createUsageRollupStore(db, target.dialect),
+    retention: createRetentionStore(db, target.dialect),
     poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");

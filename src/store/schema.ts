@@ -8,6 +8,7 @@ import type { ExperimentStatus } from "./experiments.js";
 import type { Role } from "../engines/spec.js";
 import type { UsageLedgerTable } from "./usageLedgerTable.js";
 import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
+import type { UsageDailyTable, UsageRollupDaysTable } from "./usageRollupTables.js";
 
 export interface SessionsTable {
   id: string;
@@ -94,6 +95,8 @@ export interface Database {
   usage_ledger: UsageLedgerTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  usage_daily: UsageDailyTable;
+  usage_rollup_days: UsageRollupDaysTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;
