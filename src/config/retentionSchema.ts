@@ -18,8 +18,8 @@ export const retentionSchema = z
     mode: z.enum(["purge", "archive"]).default("purge"),
     /** Directory for archive files (created when missing); required with mode archive. */
     archiveDir: z.string().min(1).optional(),
-    /** Rows read, written and deleted per statement: keeps every lock on PostgreSQL short. */
-    batchSize: positiveInt.max(100_000).default(1000),
+    /** Rows read, written and deleted per statement: keeps every lock on PostgreSQL short (and ids within bind limits). */
+    batchSize: positiveInt.max(10_000).default(1000),
     /** How often the background job runs (for the scheduler; `switchyard retention run` ignores it). */
     everyMinutes: positiveInt.default(60),
   })
