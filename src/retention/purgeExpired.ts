@@ -11,6 +11,7 @@ import type { RetentionConfig } from "../config/retentionSchema.js";
 import type { Keep, SessionKey } from "../store/retentionStore.js";
 import { DAY_MS, dayOf, dayStart, nextDay } from "../store/utcDay.js";
 import { createArchiveWriter, type ArchiveWriter } from "./createArchiveWriter.js";
+import { yieldToEventLoop } from "../store/yieldToEventLoop.js";
 
 export interface PurgeOptions {
   /** Epoch ms the ages are measured from. */
@@ -76,6 +77,7 @@ export async function purgeExpired(
         let from = 0;
         for (let day = await store.retention.nextLedgerDay(from, before); day !== undefined && !stopped(); day = await store.retention.nextLedgerDay(from, before)) {
           from = dayStart(nextDay(day));
+          await yieldToEventLoop();
           if (dryRun) {
             const state = await store.rollups.purgeState(day);
             if (state.ready) result.deleted.usageLedger += state.rows;
@@ -117,6 +119,7 @@ async function purgeSessions(
   const keepSessions = keeper(files.sessions);
   let after: SessionKey | undefined;
   while (!stopped()) {
+    await yieldToEventLoop();
     const batch = await store.retention.expiredSessions(before, batchSize, after);
     if (batch.length === 0) return;
     after = batch.at(-1);
@@ -138,6 +141,7 @@ function keeper<Row extends object>(file: ArchiveWriter | undefined): Keep<Row> 
 
 /** A batch whose deletion failed after it was archived is cut from the archive again: archived means deleted. */
 async function guarded(file: ArchiveWriter | undefined, take: () => Promise<number>): Promise<number> {
+  await yieldToEventLoop();
   const mark = file?.size ?? 0;
   try {
     return await take();

@@ -7,6 +7,7 @@ import type { Store } from "../store/openStore.js";
 import type { DayRollup } from "../store/usageRollups.js";
 import type { UsageRollupConfig } from "../config/retentionSchema.js";
 import { DAY_MS, dayOf, dayStart, daysBetween } from "../store/utcDay.js";
+import { yieldToEventLoop } from "../store/yieldToEventLoop.js";
 
 export interface RollUpOptions {
   /** Epoch ms: every UTC day overlapping [from, to) is recomputed. */
@@ -52,6 +53,7 @@ async function rollUpDays(
 ): Promise<RollUpResult> {
   const result: RollUpResult = { rolledUp: [], sealed: [] };
   for (const day of days) {
+    await yieldToEventLoop();
     options.signal?.throwIfAborted();
     const outcome = await store.rollups.recomputeDay(day, {
       batchSize: options.batchSize ?? 10_000,

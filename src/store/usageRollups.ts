@@ -10,6 +10,7 @@ import type { UsageTotals } from "./usageLedger.js";
 import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 import { ADVISORY_LOCK_CLASS } from "./jobLock.js";
 import { DAY_MS, dayOf, dayStart, nextDay } from "./utcDay.js";
+import { yieldToEventLoop } from "./yieldToEventLoop.js";
 
 export type UsageGroupBy = "user" | "key" | "engine" | "model";
 
@@ -96,6 +97,7 @@ export function createUsageRollupStore(db: Kysely<Database>, dialect: "sqlite" |
     const sums = new Map<string, { row: Pick<UsageDailyTable, "day" | "user_id" | "key_id" | "engine" | "model">; sum: Sum }>();
     let after: readonly [number, string] | undefined;
     for (;;) {
+      await yieldToEventLoop();
       signal?.throwIfAborted();
       // The batchSize-th row after the last batch bounds this batch, so no statement sums more than batchSize rows.
       let range = db.selectFrom("usage_ledger").where("created_at", ">=", start).where("created_at", "<", end);
@@ -183,6 +185,7 @@ export function createUsageRollupStore(db: Kysely<Database>, dialect: "sqlite" |
       let from = 0;
       // One index seek per day that has rows: cheap however long the ledger is kept.
       for (;;) {
+        await yieldToEventLoop();
         signal?.throwIfAborted();
         const first = await db
           .selectFrom("usage_ledger")

@@ -61,7 +61,8 @@ before(async () => {
     usageRecord("bob", { createdAt: MAR_1 + 3000, keyId: "k2", engine: "openai", model: "a", inputTokens: 11, outputTokens: 3, costUsd: 1 }),
     usageRecord("bob", { createdAt: MAR_1 + DAY_MS, keyId: "k2", engine: null, model: null, inputTokens: 0, outputTokens: 0, costUsd: 0 }),
   ]);
-  await rollUpUsage(store, { from: MAR_1, to: Date.now() + DAY_MS });
+  await rollUpUsage(store, { from: MAR_1, to: MAR_1 + 2 * DAY_MS });
+  await rollUpUsage(store, { from: Date.now(), to: Date.now() + 1 });
 });
 after(async () => {
   await store?.close();

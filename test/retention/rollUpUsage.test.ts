@@ -138,6 +138,21 @@ eachDialect("usage roll-ups", (context) => {
     }
   });
 
+  test("a long run leaves the event loop free: timers fire while it works", async () => {
+    const f = await retentionFixture(context);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      await f.store.usage.append(ledger(1, 30));
+      const result = await rollUpUsage(f.store, { from: JAN_10 - 120 * DAY_MS, to: JAN_10 + DAY_MS, batchSize: 5 });
+      assert.equal(result.rolledUp.length, 121);
+      assert.ok(ticks > 0, "the timer never fired during the run");
+    } finally {
+      clearInterval(timer);
+      await f.close();
+    }
+  });
+
   test("an aborted signal stops the run before it writes", async () => {
     const f = await retentionFixture(context);
     try {
