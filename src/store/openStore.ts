@@ -14,6 +14,7 @@ import { createMessageStore, type MessageStore } from "./messages.js";
 import { createSessionStore, type SessionStore } from "./sessions.js";
 import { createUsageLedger, type UsageLedger } from "./usageLedger.js";
 import { createWebhookStore, type WebhookStore } from "./webhookStore.js";
+import { createChatJobStore, type ChatJobStore } from "./chatJobs.js";
 import { createUsageRollupStore, type UsageRollupStore } from "./usageRollups.js";
 import { createRetentionStore, type RetentionStore } from "./retentionStore.js";
 import { migrateToLatest } from "./migrateToLatest.js";
@@ -29,6 +30,7 @@ export interface Store {
   apiKeys: ApiKeyStore;
   usage: UsageLedger;
   webhooks: WebhookStore;
+  chatJobs: ChatJobStore;
   /** Daily usage roll-ups of the ledger. */
   rollups: UsageRollupStore;
   /** Batched removal of expired sessions, messages and ledger rows. */
@@ -87,6 +89,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     apiKeys: createApiKeyStore(db, stores),
     usage: createUsageLedger(db),
     webhooks: createWebhookStore(db, stores),
+    chatJobs: createChatJobStore(db, stores),
     rollups: createUsageRollupStore(db, target.dialect),
     retention: createRetentionStore(db, target.dialect),
     poolStats,

@@ -4,14 +4,13 @@ import type { Router } from "../../routing/createRouter.js";
 import type { Logger } from "../../logger.js";
 import { chatCompletionBody, type ChatCompletionBody } from "../openai/chatCompletionSchema.js";
 import { toChatRequest } from "../openai/toChatRequest.js";
-import { toOpenAIUsage } from "../openai/toOpenAIUsage.js";
+import { completeChat } from "../openai/completeChat.js";
 import { writeChatCompletionStream } from "../openai/writeChatCompletionStream.js";
 import type { RequestSignals } from "../requestSignals.js";
 import { openSseStream } from "../sseStream.js";
 import { hijackHeaders } from "../security/hijackHeaders.js";
 import type { Meter } from "../../metering/createMeter.js";
 import { failureOutcome, meterParts } from "../../metering/meterParts.js";
-import { outputBytesOf } from "../../metering/estimateTokens.js";
 import { trackChat, type Metrics } from "../../observability/createMetrics.js";
 import type { CollectedResponse } from "../../engines/collectStream.js";
 import type { ResponseCache } from "../../cache/createResponseCache.js";
@@ -44,10 +43,24 @@ export interface ChatCompletionsDeps {
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsDeps): void {
   app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: completionSchema }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
+    const signal = deps.signals.signalFor(request.raw, reply.raw);
+    if (!body.stream) {
+      const done = await completeChat(deps, {
+        principal: request.principal,
+        body,
+        traceId: request.traceId,
+        requestId: request.id,
+        traceparent: request.traceparent,
+        cacheHeader: request.headers[cacheHeader],
+        signal,
+        log: request.log as Logger,
+      });
+      if (done.cacheResult) reply.header(cacheHeader, done.cacheResult);
+      return done.completion;
+    }
     const chatRequest = toChatRequest(body);
     const router = deps.router();
     const plan = router.planForModel(body.model);
-    const signal = deps.signals.signalFor(request.raw, reply.raw);
     const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
     const created = Math.floor(Date.now() / 1000);
     const options = { signal, traceparent: request.traceparent };
@@ -63,7 +76,6 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       reply.header(cacheHeader, cached.result);
       if (cached.result === "hit") {
         const { answer } = cached;
-        if (!body.stream) return completionOf(id, created, answer.model, answer.response);
         reply.hijack();
         const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
         await writeChatCompletionStream(
@@ -99,29 +111,6 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       deps.cache.store(miss.dimensions, miss.key, { model, response }, miss.ttlMs).catch((error: unknown) => request.log.warn({ err: error }, "cache: storing an answer failed"));
     };
     const failed = (error: unknown) => ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
-
-    if (!body.stream) {
-      let completed: Awaited<ReturnType<Router["complete"]>>;
-      try {
-        completed = await router.complete(plan, metered, options);
-      } catch (error) {
-        failed(error);
-        throw error;
-      }
-      const { target, opened: served, response: collected } = completed;
-      const model = `${target.guarded.engine.name}/${target.model}`;
-      ticket.settle({
-        engine: target.guarded.engine.name,
-        model: target.model,
-        usage: collected.usage,
-        outputBytes: outputBytesOf(collected),
-        status: "complete",
-        latencyMs: performance.now() - startedAt,
-        ttftMs: served.ttftMs,
-      });
-      remember(model, collected);
-      return completionOf(id, created, model, collected);
-    }
 
     let opened: Awaited<ReturnType<Router["open"]>>;
     try {
@@ -165,22 +154,4 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       });
     }
   });
-}
-
-/** A collected answer (live or from the cache) as OpenAI's `chat.completion`. */
-function completionOf(id: string, created: number, model: string, collected: CollectedResponse): Record<string, unknown> {
-  const message: Record<string, unknown> = { role: "assistant", content: collected.text, refusal: null };
-  if (collected.toolCalls.length > 0) {
-    message.tool_calls = collected.toolCalls;
-    if (collected.text === "") message.content = null;
-  }
-  return {
-    id,
-    object: "chat.completion",
-    created,
-    model,
-    system_fingerprint: null,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: collected.finishReason ?? "stop" }],
-    ...(collected.usage ? { usage: toOpenAIUsage(collected.usage) } : {}),
-  };
 }
