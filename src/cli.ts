@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `switchyard serve|migrate|check-config|keys|backup|restore`. Reads arguments, loads the configuration, and hands over to main.
+ * `switchyard serve|migrate|check-config|keys|backup|restore|retention`. Reads arguments, loads the configuration, and hands over to main.
  */
 import { parseArgs } from "node:util";
 import { watchFile } from "node:fs";
@@ -10,6 +10,7 @@ import { openStore } from "./store/openStore.js";
 import { keysCommand } from "./cliKeys.js";
 import { cacheCommand } from "./cliCache.js";
 import { backupCommand } from "./cliBackup.js";
+import { retentionCommand } from "./cliRetention.js";
 
 const usage = `usage: switchyard <command> [--config FILE]
 
@@ -21,6 +22,7 @@ commands:
   cache warm F   send the requests in F (JSON lines) to a running gateway to fill its response cache (switchyard cache --help)
   backup FILE    copy the store to FILE while the server runs (switchyard backup --help)
   restore FILE   replace the store with a backup; needs --yes, and a stopped server on SQLite
+  retention run  roll up usage and remove expired sessions and ledger rows (switchyard retention --help)
 
 options:
   --config, -c FILE   YAML configuration file
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "keys") return keysCommand(argv.slice(1));
   if (argv[0] === "cache") return cacheCommand(argv.slice(1));
   if (argv[0] === "backup" || argv[0] === "restore") return backupCommand(argv[0], argv.slice(1));
+  if (argv[0] === "retention") return retentionCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

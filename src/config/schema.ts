@@ -10,6 +10,7 @@ import { storePoolSchema } from "./storeSchema.js";
 import { jobsSchema } from "./jobsSchema.js";
 import { documentsSchema } from "./documentsSchema.js";
 import { chatModelsOf, embeddingIssues, embeddingModelsOf, embeddingsSchema, localEmbeddingFields, openAIEmbeddingFields } from "./embeddingsSchema.js";
+import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 
 const engineName = z
   .string()
@@ -182,6 +183,8 @@ export const configSchema = z
     loadShedding: loadSheddingSchema.prefault({}),
     features: featuresSchema.prefault({}),
     documents: documentsSchema.prefault({}),
+    retention: retentionSchema.prefault({}),
+    usage: usageRollupSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
     telemetry: z
       .object({
@@ -251,6 +254,13 @@ export const configSchema = z
       });
     }
     for (const issue of embeddingIssues(config.engines, config.routes, config.embeddings)) ctx.addIssue({ code: "custom", ...issue });
+    if (config.retention.ledgerDays > 0 && config.retention.ledgerDays <= config.usage.rollupLookbackDays) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["retention", "ledgerDays"],
+        message: `must exceed usage.rollupLookbackDays (${config.usage.rollupLookbackDays}), or days still being rolled up would be purged`,
+      });
+    }
     const preferred = config.chat.defaultEngine;
     if (preferred !== "auto" && !seen.has(preferred) && !routes.has(preferred)) {
       ctx.addIssue({ code: "custom", path: ["chat", "defaultEngine"], message: `no engine or route named "${preferred}"` });

@@ -32,6 +32,7 @@ import { createRateLimits, type RateLimits } from "../limits/createRateLimits.js
 import type { Meter } from "../metering/createMeter.js";
 import { createMetering } from "../metering/createMetering.js";
 import { usageRoutes } from "./routes/usageRoutes.js";
+import { adminUsageDailyRoute } from "./routes/adminUsageDailyRoute.js";
 import { adminWebhooksRoutes } from "./routes/adminWebhooksRoutes.js";
 import { metricsRoute } from "./routes/metricsRoute.js";
 import { observeRequests } from "./observeRequests.js";
@@ -186,6 +187,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     adminEnginesRoute(scope, { router: deps.router });
     adminKeysRoutes(scope, { apiKeys: deps.store.apiKeys, onRevoked: authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
     usageRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
+    adminUsageDailyRoute(scope, { rollups: deps.store.rollups });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
     adminCacheRoute(scope, { cache: deps.cache });
     if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });

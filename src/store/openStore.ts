@@ -16,6 +16,8 @@ import { createUsageLedger, type UsageLedger } from "./usageLedger.js";
 import { createWebhookStore, type WebhookStore } from "./webhookStore.js";
 import { createChatJobStore, type ChatJobStore } from "./chatJobs.js";
 import { createDocumentStore, type DocumentStore } from "./documents.js";
+import { createUsageRollupStore, type UsageRollupStore } from "./usageRollups.js";
+import { createRetentionStore, type RetentionStore } from "./retentionStore.js";
 import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
@@ -31,6 +33,10 @@ export interface Store {
   webhooks: WebhookStore;
   chatJobs: ChatJobStore;
   documents: DocumentStore;
+  /** Daily usage roll-ups of the ledger. */
+  rollups: UsageRollupStore;
+  /** Batched removal of expired sessions, messages and ledger rows. */
+  retention: RetentionStore;
   /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
   poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
@@ -87,6 +93,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     webhooks: createWebhookStore(db, stores),
     chatJobs: createChatJobStore(db, stores),
     documents: createDocumentStore(db, target.dialect, stores),
+    rollups: createUsageRollupStore(db, target.dialect),
+    retention: createRetentionStore(db, target.dialect),
     poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");

@@ -10,6 +10,7 @@ import type { UsageLedgerTable } from "./usageLedgerTable.js";
 import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
 import type { ChatJobsTable } from "./chatJobsTable.js";
 import type { DocumentChunksTable, DocumentReferencesTable, DocumentsTable } from "./documentTables.js";
+import type { UsageDailyTable, UsageRollupDaysTable } from "./usageRollupTables.js";
 
 export interface SessionsTable {
   id: string;
@@ -102,6 +103,8 @@ export interface Database {
   documents: DocumentsTable;
   document_chunks: DocumentChunksTable;
   document_references: DocumentReferencesTable;
+  usage_daily: UsageDailyTable;
+  usage_rollup_days: UsageRollupDaysTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

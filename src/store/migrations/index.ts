@@ -10,6 +10,7 @@ import * as usageLedger from "./004_usage_ledger.js";
 import * as webhooks from "./005_webhooks.js";
 import * as webhookDeliveryStatus from "./006_webhook_delivery_status.js";
 import * as chatJobs from "./007_chat_jobs.js";
+import * as usageRollups from "./008_usage_rollups.js";
 import * as documents from "./009_documents.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,5 +21,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "005_webhooks": webhooks,
   "006_webhook_delivery_status": webhookDeliveryStatus,
   "007_chat_jobs": chatJobs,
+  "008_usage_rollups": usageRollups,
   "009_documents": documents,
 };
