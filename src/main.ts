@@ -26,6 +26,7 @@ import { observeJobQueue } from "./jobs/observeJobQueue.js";
 import { createJobDeliveryQueue } from "./webhooks/jobDeliveryQueue.js";
 import { defineBudgetAlertJob, enqueueBudgetAlert } from "./jobs/budgetAlertJob.js";
 import { defineChatJobs } from "./chat/defineChatJobs.js";
+import { defineMaintenanceJobs, scheduleMaintenanceJobs } from "./jobs/maintenanceJobs.js";
 import { completeChat } from "./http/openai/completeChat.js";
 import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
 
@@ -75,6 +76,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const jobs = observeJobQueue(createJobQueue(config, logger), { metrics, tracer });
   const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger, queue: createJobDeliveryQueue(jobs, logger) });
   defineBudgetAlertJob(jobs, webhooks);
+  defineMaintenanceJobs(jobs, store, config);
   const routing = createRouting(config, logger, {
     metrics,
     tracer,
@@ -154,6 +156,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   try {
     await chatJobs.recover();
     await jobs.start();
+    await scheduleMaintenanceJobs(jobs, config);
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await jobs.close(0);
