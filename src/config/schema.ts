@@ -70,6 +70,8 @@ export const routeSchema = z
     targets: z.array(routeTargetSchema).min(1),
     /** Overrides the engines' timeouts for requests on this route. */
     timeouts: timeoutsSchema.partial().strict().optional(),
+    /** Overrides cache.staleIfErrorSeconds for requests on this route. */
+    staleIfErrorSeconds: z.number().min(0).optional(),
   })
   .strict();
 

@@ -19,6 +19,8 @@ import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLooku
 import { cacheHeader } from "../../cache/cacheDecision.js";
 import { isCacheable, replayParts } from "../../cache/cachedAnswer.js";
 import { tapAnswer } from "../../cache/tapAnswer.js";
+import { staleOnError, staleWarning } from "../../cache/staleOnError.js";
+import type { CachedAnswer } from "../../cache/cachedAnswer.js";
 
 const completionSchema = {
   tags: ["openai"],
@@ -27,7 +29,8 @@ const completionSchema = {
     "OpenAI's chat completion, streamed (`stream: true`: `chat.completion.chunk` events ending with `data: [DONE]`, or a " +
     "`data: {\"error\": …}` event when the stream fails after it started) or not (a `chat.completion` object). The response's " +
     "`model` names the `engine/model` that served it. With the response cache on, the `x-switchyard-cache` response header " +
-    "says `hit`, `miss` or `bypass`; the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache.",
+    "says `hit`, `miss`, `bypass` or `stale` (an expired answer served because every engine of the route failed, with a " +
+    "`warning` header; see `staleIfErrorSeconds`); the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache.",
   body: chatCompletionBody,
 };
 
@@ -52,28 +55,48 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const created = Math.floor(Date.now() / 1000);
     const options = { signal, traceparent: request.traceparent };
     const startedAt = performance.now();
+    // A stored answer (a hit, or a stale one standing in for failed engines), as JSON or replayed as SSE.
+    const replay = async (answer: CachedAnswer) => {
+      if (!body.stream) return completionOf(id, created, answer.model, answer.response);
+      reply.hijack();
+      const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
+      await writeChatCompletionStream(
+        sse,
+        replayParts(answer.response),
+        { id, created, model: answer.model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
+        request.log as Logger,
+      );
+      return undefined;
+    };
+    // Every target failed: an expired answer to the same request (within the route's stale window) stands in.
+    const stale = (error: unknown) => {
+      const answer = staleOnError(cached, error, signal);
+      if (!answer) return undefined;
+      deps.metrics?.cacheRequests.inc({ result: "stale" });
+      request.log.warn(
+        { err: error, route: plan.name, expiredMs: Date.now() - answer.expiresAt },
+        "every engine of the route failed: serving an expired cached answer (stale-if-error)",
+      );
+      reply.header(cacheHeader, "stale").header("warning", staleWarning);
+      return replay(answer);
+    };
     // Before the meter: a hit reaches no engine, so it reserves no budget and writes no ledger row.
     let cached: CacheOutcome | undefined;
     if (deps.cache) {
       cached = await cacheLookupForRequest(
         deps.cache,
-        { principal: request.principal, model: body.model, route: plan.name, header: request.headers[cacheHeader], request: chatRequest },
+        {
+          principal: request.principal,
+          model: body.model,
+          route: plan.name,
+          staleIfErrorSeconds: plan.staleIfErrorSeconds,
+          header: request.headers[cacheHeader],
+          request: chatRequest,
+        },
         deps.metrics,
       );
       reply.header(cacheHeader, cached.result);
-      if (cached.result === "hit") {
-        const { answer } = cached;
-        if (!body.stream) return completionOf(id, created, answer.model, answer.response);
-        reply.hijack();
-        const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
-        await writeChatCompletionStream(
-          sse,
-          replayParts(answer.response),
-          { id, created, model: answer.model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
-          request.log as Logger,
-        );
-        return;
-      }
+      if (cached.result === "hit") return replay(cached.answer);
     }
     // Before the router: a request the budget or the token limit refuses never reaches an engine.
     const ticket = trackChat(
@@ -96,7 +119,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const miss = cached?.result === "miss" && (ticket.maxTokens === undefined || ticket.maxTokens === chatRequest.maxTokens) ? cached : undefined;
     const remember = (model: string, response: CollectedResponse) => {
       if (!miss || !deps.cache || !isCacheable(response)) return;
-      deps.cache.store(miss.dimensions, miss.key, { model, response }, miss.ttlMs).catch((error: unknown) => request.log.warn({ err: error }, "cache: storing an answer failed"));
+      deps.cache.store(miss.dimensions, miss.key, { model, response }, miss.ttlMs, miss.staleMs).catch((error: unknown) => request.log.warn({ err: error }, "cache: storing an answer failed"));
     };
     const failed = (error: unknown) => ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
 
@@ -106,6 +129,8 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
         completed = await router.complete(plan, metered, options);
       } catch (error) {
         failed(error);
+        const fallback = stale(error);
+        if (fallback) return fallback;
         throw error;
       }
       const { target, opened: served, response: collected } = completed;
@@ -128,6 +153,8 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       opened = await router.open(plan, metered, options);
     } catch (error) {
       failed(error);
+      const fallback = stale(error);
+      if (fallback) return fallback;
       throw error;
     }
     const { target } = opened;
