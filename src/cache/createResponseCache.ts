@@ -85,7 +85,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         generations.apply(message.values);
         dropLocal(message.target);
       },
-      onResubscribed: () => generations.forget(),
+      // Broadcasts may have been missed while the subscriber was away, and a restarted Redis starts its
+      // generations again from 0, which would make entries invalidated before reachable again: start over.
+      onResubscribed: () => {
+        generations.forget();
+        l1.clear();
+      },
     });
   }
   const redisReady = () => client !== undefined && client.status === "ready";
