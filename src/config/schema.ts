@@ -159,6 +159,8 @@ export const configSchema = z
         historyWindow: z.number().int().min(0).default(20),
         /** `auto`, or an engine name. */
         defaultEngine: z.string().min(1).default("auto"),
+        /** With `redis`: how long session metadata and the history window stay cached there; 0: not cached. */
+        sessionCacheTtlSeconds: z.number().int().min(0).default(86_400),
       })
       .strict()
       .prefault({}),
