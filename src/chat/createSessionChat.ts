@@ -2,7 +2,8 @@
  * The session chat pipeline: find or create the session, pick the plan (request, A/B variant, affinity), assemble
  * the prompt from its history window, run the router, and persist both turns. The assistant turn is written first
  * as `incomplete` and finished at the end, so a crash, an abort or an engine failure never loses the user's
- * message or leaves a turn marked complete.
+ * message or leaves a turn marked complete. With a session cache, the session and its history window come from
+ * Redis when current, and every write refreshes or drops the cached copy.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
