@@ -29,6 +29,13 @@ RUN npm run build \
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     SWITCHYARD_HOST=0.0.0.0
+# pg_dump and pg_restore for `switchyard backup|restore` on a PostgreSQL store (the backup CronJob runs this image).
+# pg_dump refuses a server newer than itself: Debian bookworm ships 15; for a newer server, build with
+# --build-arg PG_CLIENT=postgresql-client-<major> from a base that has it (e.g. with the PGDG apt repository).
+ARG PG_CLIENT=postgresql-client
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends "$PG_CLIENT" \
+  && rm -rf /var/lib/apt/lists/*
 # A numeric, non-root user: Kubernetes' runAsNonRoot can only verify a numeric UID.
 RUN groupadd --system --gid 10001 switchyard \
   && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin switchyard

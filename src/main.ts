@@ -23,6 +23,13 @@ import { createRedisBudgetCounters } from "./metering/redisBudgetCounters.js";
 import { createResponseCache } from "./cache/createResponseCache.js";
 import { createSessionCache } from "./chat/createSessionCache.js";
 import type { LogEvent } from "kysely";
+import { createJobQueue } from "./jobs/createJobQueue.js";
+import { observeJobQueue } from "./jobs/observeJobQueue.js";
+import { createJobDeliveryQueue } from "./webhooks/jobDeliveryQueue.js";
+import { defineBudgetAlertJob, enqueueBudgetAlert } from "./jobs/budgetAlertJob.js";
+import { defineChatJobs } from "./chat/defineChatJobs.js";
+import { completeChat } from "./http/openai/completeChat.js";
+import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -71,7 +78,10 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     throw error;
   }
   metrics?.observeStorePool(store.poolStats);
-  const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger });
+  // Background jobs (BullMQ with Redis, else in-process): every job is defined before jobs.start() below.
+  const jobs = observeJobQueue(createJobQueue(config, logger), { metrics, tracer });
+  const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger, queue: createJobDeliveryQueue(jobs, logger) });
+  defineBudgetAlertJob(jobs, webhooks);
   const routing = createRouting(config, logger, {
     metrics,
     tracer,
@@ -92,7 +102,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     tokens: rateLimits.tokens,
     onAlert: (alert) => {
       metrics?.budgetThresholdAlerts.inc({ subject: alert.subject, threshold: String(alert.threshold) });
-      void webhooks.emit("budget.threshold", alert);
+      enqueueBudgetAlert(jobs, webhooks, alert, logger);
     },
     onCost: ({ engine, model, costUsd }) => metrics?.usageCost.inc({ engine, model }, costUsd),
     budgetCounters: shared ? createRedisBudgetCounters({ ...shared, logger }) : undefined,
@@ -114,6 +124,21 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     metrics,
     experimentsEnabled: () => features.experiments,
   });
+  const chatJobs = defineChatJobs({
+    jobs,
+    store: store.chatJobs,
+    logger,
+    concurrency: config.jobs.concurrency,
+    generate: async (job, signal) =>
+      (
+        await completeChat(
+          { router: routing.router, meter, metrics, cache },
+          // Validated at submission against the same schema.
+          { principal: job.principal, body: job.request as ChatCompletionBody, traceId: job.traceId, requestId: job.id, signal, log: logger },
+        )
+      ).completion,
+    notify: (event, data) => void webhooks.emit(event, data),
+  });
   const signals = createRequestSignals();
   let draining = false;
   const app = buildApp({
@@ -132,11 +157,16 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     ...(telemetry ? { telemetry: telemetry.fastify } : {}),
     features: () => features,
     onKeyEvent: (event, data) => void webhooks.emit(event, data),
+    jobs,
+    chatJobs,
   });
 
   try {
+    await chatJobs.recover();
+    await jobs.start();
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
+    await jobs.close(0);
     await routing.close();
     await meter.close();
     await webhooks.stop();
@@ -171,6 +201,9 @@ export async function startServer(config: Readonly<Config>, options: StartServer
         app.server.closeAllConnections();
         await closed;
       }
+      // Running jobs (generations, deliveries) finish within their grace period while engines, meter and store
+      // are still open; with BullMQ, what is left waits in Redis for another replica or the next start.
+      await jobs.close(config.jobs.closeGraceMs);
       await routing.close();
       // After the drain every request has settled: write the last ledger rows and let queued webhooks go, while
       // the store is still open to record them.

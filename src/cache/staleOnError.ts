@@ -4,6 +4,8 @@
  * refused limit or a client that went away is answered as it is.
  */
 import { isEngineFault } from "../routing/policyErrors.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../observability/createMetrics.js";
 import type { CachedAnswer } from "./cachedAnswer.js";
 import type { CacheOutcome } from "./cacheLookupForRequest.js";
 
@@ -14,4 +16,13 @@ export function staleOnError(outcome: CacheOutcome | undefined, error: unknown, 
   if (outcome?.result !== "miss" || !outcome.stale || signal.aborted || !isEngineFault(error)) return undefined;
   const limit = outcome.stale.expiresAt + outcome.staleMs;
   return limit > Date.now() ? outcome.stale : undefined;
+}
+
+/** Counts and logs a stale answer about to be served: operators must see that clients get old answers. */
+export function announceStale(answer: CachedAnswer, error: unknown, route: string, log: Logger, metrics: Metrics | undefined): void {
+  metrics?.cacheRequests.inc({ result: "stale" });
+  log.warn(
+    { err: error, route, expiredMs: Date.now() - answer.expiresAt },
+    "every engine of the route failed: serving an expired cached answer (stale-if-error)",
+  );
 }

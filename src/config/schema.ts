@@ -7,6 +7,7 @@ import { redisSchema } from "./redisSchema.js";
 import { cacheSchema } from "./cacheSchema.js";
 import { authSchema, budgetsSchema, corsSchema, metricsSchema, pricingSchema, rateLimitsSchema, webhookSchema } from "./securitySchema.js";
 import { storePoolSchema } from "./storeSchema.js";
+import { jobsSchema } from "./jobsSchema.js";
 
 const engineName = z
   .string()
@@ -173,6 +174,8 @@ export const configSchema = z
     /** Shared counters across replicas; absent: everything stays in the process. */
     redis: redisSchema.optional(),
     cache: cacheSchema.prefault({}),
+    /** Background jobs: BullMQ on `redis` when configured, else in-process. */
+    jobs: jobsSchema.prefault({}),
     health: healthSchema.prefault({}),
     loadShedding: loadSheddingSchema.prefault({}),
     features: featuresSchema.prefault({}),

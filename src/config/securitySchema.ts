@@ -98,7 +98,7 @@ export const budgetsSchema = z
   })
   .strict();
 
-export const webhookEvents = ["budget.threshold", "engine.breaker_open", "engine.breaker_closed", "key.created", "key.revoked"] as const;
+export const webhookEvents = ["budget.threshold", "engine.breaker_open", "engine.breaker_closed", "key.created", "key.revoked", "chat.job.completed", "chat.job.failed"] as const;
 
 export const webhookSchema = z
   .object({

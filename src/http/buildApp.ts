@@ -46,6 +46,10 @@ import type { FastifyOtelInstrumentation } from "@fastify/otel";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import type { ResponseCache } from "../cache/createResponseCache.js";
 import { adminCacheRoute } from "./routes/adminCacheRoute.js";
+import type { JobQueue } from "../jobs/jobQueue.js";
+import type { ChatJobs } from "../chat/defineChatJobs.js";
+import { adminJobsRoutes } from "./routes/adminJobsRoutes.js";
+import { chatJobsRoutes } from "./routes/chatJobsRoutes.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -71,6 +75,10 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The response cache, when config.cache.enabled; closed by main.ts. */
   cache?: ResponseCache;
+  /** The background job queue (admin jobs API); started and closed by main.ts. */
+  jobs?: JobQueue;
+  /** Asynchronous chat (`/api/v2/chat/jobs`), on the job queue. */
+  chatJobs?: ChatJobs;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -177,6 +185,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     usageRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
     adminCacheRoute(scope, { cache: deps.cache });
+    if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });
+    if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs });
   });
   return app;
 }

@@ -23,6 +23,7 @@ export const OPENAPI_TAGS = [
   { name: "usage", description: "The usage ledger: costs and tokens per request" },
   { name: "admin", description: "Engines, API keys (admin)" },
   { name: "webhooks", description: "Webhook subscriptions and deliveries (admin)" },
+  { name: "jobs", description: "Background jobs (admin)" },
   { name: "health", description: "Probes for load balancers and orchestrators" },
   { name: "metrics", description: "Prometheus metrics" },
   { name: "docs", description: "This description" },

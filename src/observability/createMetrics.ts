@@ -37,6 +37,10 @@ export interface Metrics {
   readonly budgetThresholdAlerts: Counter<"subject" | "threshold">;
   readonly usageCost: Counter<"engine" | "model">;
   readonly requestsShed: Counter<"reason">;
+  readonly jobs: Counter<"name" | "result">;
+  readonly jobsWaiting: Gauge<"name">;
+  /** Where jobs_waiting reads its values at each scrape. */
+  observeJobs(source: () => Promise<Record<string, number>>): void;
   /** Where store_pool_connections reads its values at each scrape. */
   observeStorePool(source: () => PoolStats): void;
 }
@@ -49,6 +53,7 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   let poolSource: (() => PoolStats) | undefined;
+  let jobsSource: (() => Promise<Record<string, number>>) | undefined;
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
@@ -177,8 +182,29 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ["reason"] as const,
       registers,
     }),
+    jobs: new Counter({
+      name: "jobs_total",
+      help: "Background job runs, by job name and result (completed, failed: the run threw, retried or not).",
+      labelNames: ["name", "result"] as const,
+      registers,
+    }),
+    jobsWaiting: new Gauge({
+      name: "jobs_waiting",
+      help: "Background jobs waiting or delayed, by job name (with Redis: across every replica).",
+      labelNames: ["name"] as const,
+      registers,
+      async collect() {
+        if (!jobsSource) return;
+        // A scrape must answer even while Redis is away: the gauge keeps its last values then.
+        const counts = await jobsSource().catch(() => undefined);
+        for (const [name, count] of Object.entries(counts ?? {})) this.set({ name }, count);
+      },
+    }),
     observeStorePool(source) {
       poolSource = source;
+    },
+    observeJobs(source) {
+      jobsSource = source;
     },
   };
 }

@@ -14,6 +14,7 @@ import { createMessageStore, type MessageStore } from "./messages.js";
 import { createSessionStore, type SessionStore } from "./sessions.js";
 import { createUsageLedger, type UsageLedger } from "./usageLedger.js";
 import { createWebhookStore, type WebhookStore } from "./webhookStore.js";
+import { createChatJobStore, type ChatJobStore } from "./chatJobs.js";
 import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
@@ -27,6 +28,7 @@ export interface Store {
   apiKeys: ApiKeyStore;
   usage: UsageLedger;
   webhooks: WebhookStore;
+  chatJobs: ChatJobStore;
   /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
   poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
@@ -81,6 +83,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     apiKeys: createApiKeyStore(db, stores),
     usage: createUsageLedger(db),
     webhooks: createWebhookStore(db, stores),
+    chatJobs: createChatJobStore(db, stores),
     poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");

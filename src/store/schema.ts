@@ -8,6 +8,7 @@ import type { ExperimentStatus } from "./experiments.js";
 import type { Role } from "../engines/spec.js";
 import type { UsageLedgerTable } from "./usageLedgerTable.js";
 import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
+import type { ChatJobsTable } from "./chatJobsTable.js";
 
 export interface SessionsTable {
   id: string;
@@ -94,6 +95,7 @@ export interface Database {
   usage_ledger: UsageLedgerTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  chat_jobs: ChatJobsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -90,13 +90,14 @@ export function createSessionStore(db: Kysely<Database>, options: { now?: Clock 
     async list(userId, page) {
       assertLimit(page.limit, 1);
       const after = page.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, page.cursor, isSessionKey);
-      // Order matches the index (updated_at desc, id asc); id breaks ties so no row is skipped or repeated.
       let query = db.selectFrom("sessions").selectAll().where("user_id", "=", userId).where("active", "=", 1);
       if (after !== undefined) {
         const [updatedAt, id] = after;
-        query = query.where((eb) =>
-          eb.or([eb("updated_at", "<", updatedAt), eb.and([eb("updated_at", "=", updatedAt), eb("id", ">", id)])]),
-        );
+        // The plain bound is implied by the OR, but planners only turn it into an index range start, so later
+        // pages seek instead of walking the index from the newest row.
+        query = query
+          .where("updated_at", "<=", updatedAt)
+          .where((eb) => eb.or([eb("updated_at", "<", updatedAt), eb.and([eb("updated_at", "=", updatedAt), eb("id", ">", id)])]));
       }
       // Order matches the index (updated_at desc, id asc); id breaks ties so no row is skipped or repeated.
       const rows = await query

@@ -137,7 +137,10 @@ export function createWebhookStore(db: Kysely<Database>, options: { now?: Clock 
       if (filter.status !== undefined) query = query.where("status", "=", filter.status);
       if (after !== undefined) {
         const [createdAt, id] = after;
-        query = query.where((eb) => eb.or([eb("created_at", "<", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)])]));
+        // The plain bound is implied by the OR; it is there so planners seek to the cursor (see sessions.list).
+        query = query
+          .where("created_at", "<=", createdAt)
+          .where((eb) => eb.or([eb("created_at", "<", createdAt), eb.and([eb("created_at", "=", createdAt), eb("id", "<", id)])]));
       }
       const rows = await query
         .orderBy("created_at", "desc")

@@ -16,6 +16,11 @@ import type { WebhookEventName } from "./webhookEventName.js";
 export interface WebhookDispatcher {
   /** Records and queues a delivery to every subscription of `event`; resolves once queued (callers need not wait). */
   emit(event: WebhookEventName, data: object): Promise<void>;
+  /**
+   * Like emit, but rejects when the deliveries could not be recorded and queued, for callers that retry (a job).
+   * A retry after a partial failure records a second delivery for the subscriptions the first try reached.
+   */
+  publish(event: WebhookEventName, data: object): Promise<void>;
   /** Waits for emits in progress and deliveries due now (up to `graceMs`); retries still waiting stay `pending`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -146,6 +151,17 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
         .finally(() => emitting.delete(work));
       emitting.add(work);
       return work;
+    },
+    async publish(event, data) {
+      if (stopped) throw new Error(`webhook event ${event} after shutdown began: not sent`);
+      const work = fanOut(event, data);
+      const settled: Promise<void> = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      emitting.add(settled);
+      void settled.finally(() => emitting.delete(settled));
+      await work;
     },
     async stop(graceMs = 5_000) {
       if (stopped) return;

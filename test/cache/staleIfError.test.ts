@@ -41,7 +41,7 @@ const config = (cache: Record<string, unknown>, extra: Record<string, unknown> =
   routes: [
     { name: "kept", targets: ["vllm/mock-model"], staleIfErrorSeconds: 60 },
     { name: "never", targets: ["vllm/mock-model"], staleIfErrorSeconds: 0 },
-    { name: "brief", targets: ["vllm/mock-model"], staleIfErrorSeconds: 0.3 },
+    { name: "brief", targets: ["vllm/mock-model"], staleIfErrorSeconds: 1 },
   ],
   cache: { enabled: true, ttlSeconds: 0.2, ...cache },
   ...extra,
@@ -112,7 +112,7 @@ test("every target failing: the expired answer is served as stale, plain and str
     // A request never answered before has nothing to fall back on: the engine's error goes through.
     const unseen = await chat(gateway, "kept", question());
     assert.equal(unseen.response.status, 502);
-    assert.equal(unseen.cache, "miss");
+    assert.notEqual(unseen.cache, "stale");
     assert.equal(((await unseen.response.json()) as { error: { code: string } }).error.code, "upstream_error");
   } finally {
     failing = false;
@@ -131,7 +131,7 @@ test("no stale answer for a route without a window, past the window, or for a cl
       if (attempt.cache === "hit") return void (await attempt.response.text());
       return attempt;
     }, 5000, "the entry to expire");
-    assert.equal(refused.cache, "miss");
+    assert.notEqual(refused.cache, "stale");
     assert.equal(refused.response.status, 502);
     await refused.response.text();
 
@@ -145,18 +145,19 @@ test("no stale answer for a route without a window, past the window, or for a cl
     }, 5000, "the stale answer");
     assert.equal(served.response.status, 200);
 
-    // A 0.3 s window over a 0.2 s TTL: served stale for a while, then the error comes through.
+    // A 1 s window over a 0.2 s TTL: served stale for a while, then the error comes through.
     const brief = question();
     await cacheThenFail(gateway, "brief", brief);
     const seen: string[] = [];
     await eventually(async () => {
       const attempt = await chat(gateway, "brief", brief);
       await attempt.response.text();
-      seen.push(`${attempt.response.status}:${attempt.cache}`);
+      seen.push(`${attempt.response.status}:${attempt.response.status === 200 ? attempt.cache : "error"}`);
       return attempt.response.status === 502 ? true : undefined;
     }, 5000, "the stale window to close");
-    assert.equal(seen.at(-1), "502:miss");
-    assert.ok(seen.every((s) => ["200:hit", "200:stale", "502:miss"].includes(s)), seen.join(" "));
+    assert.equal(seen.at(-1), "502:error");
+    assert.ok(seen.every((s) => ["200:hit", "200:stale", "502:error"].includes(s)), seen.join(" "));
+    assert.ok(seen.includes("200:stale"), `served stale inside the window: ${seen.join(" ")}`);
 
     // The upstream refusing the request itself (400) is the client's error, not a failed engine.
     const rejected = question();
@@ -168,7 +169,7 @@ test("no stale answer for a route without a window, past the window, or for a cl
       return attempt;
     }, 5000, "the entry to expire");
     assert.equal(invalid.response.status, 400);
-    assert.equal(invalid.cache, "miss");
+    assert.notEqual(invalid.cache, "stale");
     await invalid.response.text();
   } finally {
     failing = false;

@@ -177,6 +177,23 @@ test("the runtime stage copies the build output and runs as a numeric non-root u
   assert.equal(all(runtime, "RUN").filter((run) => /\bnpm (ci|install)\b/.test(run)).length, 0, "nothing is installed at runtime");
 });
 
+test("the runtime stage carries pg_dump and pg_restore, which the backup CronJob runs in this image", () => {
+  assert.ok(runtime);
+  const args = Object.fromEntries(
+    all(runtime, "ARG").map((arg) => {
+      const [name = "", value = ""] = arg.split("=");
+      return [name, value];
+    }),
+  );
+  const installs = all(runtime, "RUN")
+    .flatMap((run) => [...run.matchAll(/apt-get install ([^&;]+)/g)].flatMap((m) => (m[1] ?? "").trim().split(/\s+/)))
+    .filter((word) => !word.startsWith("-"))
+    .map((word) => word.replace(/^"?\$\{?(\w+)\}?"?$/, (_whole, name: string) => args[name] ?? ""));
+  assert.ok(installs.some((name) => /^postgresql-client(-\d+)?$/.test(name)), `installs a PostgreSQL client: ${installs.join(" ")}`);
+  const backupJob = readFileSync(join(root, "deploy/k8s/backup-cronjob.yaml"), "utf8");
+  assert.match(backupJob, /cli\.js backup /, "the CronJob runs the CLI's backup in the gateway image");
+});
+
 test("EXPOSE is the configuration's default port and CMD runs the package's bin with serve", () => {
   assert.ok(runtime);
   assert.deepEqual(all(runtime, "EXPOSE"), [String(defaultPort)]);

@@ -99,6 +99,13 @@ const specs: Record<string, RouteSpec> = {
   "POST /api/v2/admin/webhooks": {
     valid: () => ({ url: "http://127.0.0.1:9/hook", events: ["budget.threshold"], secret: "0123456789abcdef0123" }),
   },
+  "POST /api/v2/chat/jobs": {
+    valid: () => ({ model: "vllm/mock-model", messages: [{ role: "user", content: "hi" }], max_tokens: 16, temperature: 0, stream: false }),
+  },
+  // Takes no body; fuzzed bodies must still never break it.
+  "POST /api/v2/admin/jobs/:id/retry": {
+    valid: () => ({}),
+  },
   "POST /api/v2/admin/cache/invalidate": {
     valid: () => ({ tenant: "fuzzer", model: "vllm/mock-model", keyId: "key-1" }),
   },

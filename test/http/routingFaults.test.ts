@@ -48,14 +48,19 @@ before(async () => {
   gateway = await startGateway({
     engines: [
       { name: "primary", type: "openai", baseUrl: primary.url, models: ["m"], ...policy },
-      { name: "dead", type: "openai", baseUrl: "http://127.0.0.1:1/v1", models: ["m"], ...policy },
+      // The mixed run puts 50 requests at once on a shared 2-core machine; a first token that is merely late
+      // there must not be taken for a hang, or a stream meant to be cut would fall back and end cleanly.
+      { name: "primary-mixed", type: "openai", baseUrl: primary.url, models: ["m"], ...policy, timeouts: { ttftMs: 1000, totalMs: 5000 } },
+      { name: "backup-mixed", type: "openai", baseUrl: backup.url, models: ["m"], ...policy, timeouts: { ttftMs: 3000, totalMs: 10000 } },
+      { name: "dead-mixed", type: "openai", baseUrl: "http://127.0.0.1:1/v1", models: ["m"], ...policy },
       { name: "backup", type: "openai", baseUrl: backup.url, models: ["m"], ...policy },
       { name: "narrow", type: "openai", baseUrl: primary.url, models: ["m"], ...policy, maxConcurrency: 1, maxQueue: 0 },
       { name: "tight", type: "openai", baseUrl: backup.url, models: ["m"], ...policy, maxConcurrency: 2, maxQueue: 10, timeouts: { ttftMs: 5000, totalMs: 10000 } },
     ],
     routes: [
       { name: "chat", strategy: "fallback", targets: ["primary/m", "backup/m"] },
-      { name: "chat-dead", strategy: "fallback", targets: ["dead/m", "backup/m"] },
+      { name: "mixed", strategy: "fallback", targets: ["primary-mixed/m", "backup-mixed/m"] },
+      { name: "mixed-dead", strategy: "fallback", targets: ["dead-mixed/m", "backup-mixed/m"] },
       { name: "spill", strategy: "fallback", targets: ["narrow/m", "backup/m"] },
     ],
     routing: { default: "chat" },
@@ -106,13 +111,13 @@ test("500 mixed requests with injected faults: only streams cut after their firs
   const jobs = Array.from({ length: 500 }, (_, i) => ({
     fault: names[i % names.length] as string,
     stream: i % 2 === 0,
-    model: i % 7 === 3 ? "chat-dead" : "auto",
+    model: i % 7 === 3 ? "mixed-dead" : "mixed",
   }));
   const outcomes: Outcome[] = [];
   for (let i = 0; i < jobs.length; i += 50) {
     const batch = jobs.slice(i, i + 50);
     const results = await Promise.all(batch.map((job) => run(job.fault, job.stream, job.model)));
-    outcomes.push(...results.map((outcome, j) => ({ ...outcome, viaPrimary: batch[j]?.model !== "chat-dead" })));
+    outcomes.push(...results.map((outcome, j) => ({ ...outcome, viaPrimary: batch[j]?.model !== "mixed-dead" })));
   }
   const unexpected = outcomes.filter((o) => o.error !== (o.stream && o.viaPrimary === true && cutAfterFirstToken.has(o.fault)));
   assert.deepEqual(
@@ -124,7 +129,7 @@ test("500 mixed requests with injected faults: only streams cut after their firs
     assert.match(outcome.text, /^(primary says hi|primary says hi slowly|backup says hi)$/, `${outcome.fault}: ${outcome.text}`);
   }
   for (const outcome of outcomes.filter((o) => o.error)) assert.match(outcome.text, /^partial answer $/);
-  const expectedErrors = jobs.filter((j) => j.stream && j.model !== "chat-dead" && cutAfterFirstToken.has(j.fault)).length;
+  const expectedErrors = jobs.filter((j) => j.stream && j.model !== "mixed-dead" && cutAfterFirstToken.has(j.fault)).length;
   assert.ok(expectedErrors > 0);
   assert.equal(outcomes.filter((o) => o.error).length, expectedErrors);
   assert.ok(primary.requests.length > 300, "the faulty primary was really exercised");

@@ -25,6 +25,8 @@ interface PlanStep {
   step: string;
   table: string | undefined;
   index: string | undefined;
+  /** The condition the index is searched with (PostgreSQL's Index Cond, SQLite's parenthesized terms). */
+  condition?: string | undefined;
 }
 
 interface Harness {
@@ -51,12 +53,24 @@ for (const dialect of ["postgres", "sqlite"] as const) {
       assert.ok(plans.length > 0, `no statement on ${table} was sent`);
       for (const plan of plans) assertUsesIndex(plan, table, index);
     };
+    /** Like expectIndex, and the index is entered at `column`'s bound (a seek), not walked from its start. */
+    const expectSeek = async (table: string, index: string, column: string, call: (store: Store) => Promise<unknown>) => {
+      if (harness === undefined) throw new Error("the harness opens in before()");
+      const store = harness.store;
+      const plans = await harness.plansOf(table, () => call(store));
+      assert.ok(plans.length > 0, `no statement on ${table} was sent`);
+      for (const plan of plans) {
+        assertUsesIndex(plan, table, index);
+        const step = plan.find((candidate) => candidate.index === index);
+        assert.match(step?.condition ?? "", new RegExp(`\\b${column}\\b`), `${index} is searched by ${column}: ${JSON.stringify(plan)}`);
+      }
+    };
 
     test("sessions: a user's active sessions, first page and keyset continuation", async () => {
       await expectIndex("sessions", "sessions_user_active_updated_idx", (s) => s.sessions.list("user-7", { limit: 20 }));
       const first = await harness?.store.sessions.list("user-7", { limit: 5 });
       assert.ok(first?.nextCursor, "user-7 has more than one page");
-      await expectIndex("sessions", "sessions_user_active_updated_idx", (s) =>
+      await expectSeek("sessions", "sessions_user_active_updated_idx", "updated_at", (s) =>
         s.sessions.list("user-7", { limit: 5, cursor: first.nextCursor ?? undefined }),
       );
     });
@@ -94,7 +108,7 @@ for (const dialect of ["postgres", "sqlite"] as const) {
       await expectIndex("usage_ledger", "usage_ledger_user_created_idx", (s) => s.usage.list({ userId: "user-9" }, { limit: 20 }));
       const first = await harness?.store.usage.list({ userId: "user-9" }, { limit: 5 });
       assert.ok(first?.nextCursor, "user-9 has more than one page");
-      await expectIndex("usage_ledger", "usage_ledger_user_created_idx", (s) =>
+      await expectSeek("usage_ledger", "usage_ledger_user_created_idx", "created_at", (s) =>
         s.usage.list({ userId: "user-9" }, { limit: 5, cursor: first.nextCursor ?? undefined }),
       );
       await expectIndex("usage_ledger", "usage_ledger_user_created_idx", (s) => s.usage.totals({ userId: "user-9", from: T0 + 10 * DAY }));
@@ -184,7 +198,7 @@ function postgresSteps(plan: unknown): PlanStep[] {
     if (!isRecord(node)) return;
     const type = node["Node Type"];
     if (typeof type === "string") {
-      steps.push({ step: type, table: stringOr(node["Relation Name"]), index: stringOr(node["Index Name"]) });
+      steps.push({ step: type, table: stringOr(node["Relation Name"]), index: stringOr(node["Index Name"]), condition: stringOr(node["Index Cond"]) });
     }
     const children = node["Plans"];
     if (Array.isArray(children)) children.forEach(walk);
@@ -198,7 +212,7 @@ function sqliteStep(row: Record<string, unknown>): PlanStep {
   const detail = String(row["detail"]);
   const match = /^(?:SEARCH|SCAN) (\S+)(?: USING (?:COVERING )?INDEX (\S+))?/.exec(detail);
   const primaryKey = /USING (?:INTEGER )?PRIMARY KEY/.test(detail);
-  return { step: detail, table: match?.[1], index: match?.[2] ?? (primaryKey ? "PRIMARY KEY" : undefined) };
+  return { step: detail, table: match?.[1], index: match?.[2] ?? (primaryKey ? "PRIMARY KEY" : undefined), condition: /\((.*)\)\s*$/.exec(detail)?.[1] };
 }
 
 function stringOr(value: unknown): string | undefined {

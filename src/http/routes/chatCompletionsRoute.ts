@@ -4,14 +4,13 @@ import type { Router } from "../../routing/createRouter.js";
 import type { Logger } from "../../logger.js";
 import { chatCompletionBody, type ChatCompletionBody } from "../openai/chatCompletionSchema.js";
 import { toChatRequest } from "../openai/toChatRequest.js";
-import { toOpenAIUsage } from "../openai/toOpenAIUsage.js";
+import { completeChat } from "../openai/completeChat.js";
 import { writeChatCompletionStream } from "../openai/writeChatCompletionStream.js";
 import type { RequestSignals } from "../requestSignals.js";
 import { openSseStream } from "../sseStream.js";
 import { hijackHeaders } from "../security/hijackHeaders.js";
 import type { Meter } from "../../metering/createMeter.js";
 import { failureOutcome, meterParts } from "../../metering/meterParts.js";
-import { outputBytesOf } from "../../metering/estimateTokens.js";
 import { trackChat, type Metrics } from "../../observability/createMetrics.js";
 import type { CollectedResponse } from "../../engines/collectStream.js";
 import type { ResponseCache } from "../../cache/createResponseCache.js";
@@ -19,7 +18,7 @@ import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLooku
 import { cacheHeader } from "../../cache/cacheDecision.js";
 import { isCacheable, replayParts } from "../../cache/cachedAnswer.js";
 import { tapAnswer } from "../../cache/tapAnswer.js";
-import { staleOnError, staleWarning } from "../../cache/staleOnError.js";
+import { announceStale, staleOnError, staleWarning } from "../../cache/staleOnError.js";
 import type { CachedAnswer } from "../../cache/cachedAnswer.js";
 
 const completionSchema = {
@@ -47,17 +46,31 @@ export interface ChatCompletionsDeps {
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsDeps): void {
   app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: completionSchema }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
+    const signal = deps.signals.signalFor(request.raw, reply.raw);
+    if (!body.stream) {
+      const done = await completeChat(deps, {
+        principal: request.principal,
+        body,
+        traceId: request.traceId,
+        requestId: request.id,
+        traceparent: request.traceparent,
+        cacheHeader: request.headers[cacheHeader],
+        signal,
+        log: request.log as Logger,
+      });
+      if (done.cacheResult) reply.header(cacheHeader, done.cacheResult);
+      if (done.cacheResult === "stale") reply.header("warning", staleWarning);
+      return done.completion;
+    }
     const chatRequest = toChatRequest(body);
     const router = deps.router();
     const plan = router.planForModel(body.model);
-    const signal = deps.signals.signalFor(request.raw, reply.raw);
     const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
     const created = Math.floor(Date.now() / 1000);
     const options = { signal, traceparent: request.traceparent };
     const startedAt = performance.now();
-    // A stored answer (a hit, or a stale one standing in for failed engines), as JSON or replayed as SSE.
+    // A stored answer (a hit, or a stale one standing in for failed engines), replayed as SSE.
     const replay = async (answer: CachedAnswer) => {
-      if (!body.stream) return completionOf(id, created, answer.model, answer.response);
       reply.hijack();
       const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
       await writeChatCompletionStream(
@@ -66,19 +79,6 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
         { id, created, model: answer.model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
         request.log as Logger,
       );
-      return undefined;
-    };
-    // Every target failed: an expired answer to the same request (within the route's stale window) stands in.
-    const stale = (error: unknown) => {
-      const answer = staleOnError(cached, error, signal);
-      if (!answer) return undefined;
-      deps.metrics?.cacheRequests.inc({ result: "stale" });
-      request.log.warn(
-        { err: error, route: plan.name, expiredMs: Date.now() - answer.expiresAt },
-        "every engine of the route failed: serving an expired cached answer (stale-if-error)",
-      );
-      reply.header(cacheHeader, "stale").header("warning", staleWarning);
-      return replay(answer);
     };
     // Before the meter: a hit reaches no engine, so it reserves no budget and writes no ledger row.
     let cached: CacheOutcome | undefined;
@@ -123,39 +123,17 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     };
     const failed = (error: unknown) => ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
 
-    if (!body.stream) {
-      let completed: Awaited<ReturnType<Router["complete"]>>;
-      try {
-        completed = await router.complete(plan, metered, options);
-      } catch (error) {
-        failed(error);
-        const fallback = stale(error);
-        if (fallback) return fallback;
-        throw error;
-      }
-      const { target, opened: served, response: collected } = completed;
-      const model = `${target.guarded.engine.name}/${target.model}`;
-      ticket.settle({
-        engine: target.guarded.engine.name,
-        model: target.model,
-        usage: collected.usage,
-        outputBytes: outputBytesOf(collected),
-        status: "complete",
-        latencyMs: performance.now() - startedAt,
-        ttftMs: served.ttftMs,
-      });
-      remember(model, collected);
-      return completionOf(id, created, model, collected);
-    }
-
     let opened: Awaited<ReturnType<Router["open"]>>;
     try {
       opened = await router.open(plan, metered, options);
     } catch (error) {
       failed(error);
-      const fallback = stale(error);
-      if (fallback) return fallback;
-      throw error;
+      // Every target failed before the first token: an expired answer within the route's stale window stands in.
+      const stale = staleOnError(cached, error, signal);
+      if (!stale) throw error;
+      announceStale(stale, error, plan.name, request.log as Logger, deps.metrics);
+      reply.header(cacheHeader, "stale").header("warning", staleWarning);
+      return replay(stale);
     }
     const { target } = opened;
     const model = `${target.guarded.engine.name}/${target.model}`;
@@ -192,22 +170,4 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       });
     }
   });
-}
-
-/** A collected answer (live or from the cache) as OpenAI's `chat.completion`. */
-function completionOf(id: string, created: number, model: string, collected: CollectedResponse): Record<string, unknown> {
-  const message: Record<string, unknown> = { role: "assistant", content: collected.text, refusal: null };
-  if (collected.toolCalls.length > 0) {
-    message.tool_calls = collected.toolCalls;
-    if (collected.text === "") message.content = null;
-  }
-  return {
-    id,
-    object: "chat.completion",
-    created,
-    model,
-    system_fingerprint: null,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: collected.finishReason ?? "stop" }],
-    ...(collected.usage ? { usage: toOpenAIUsage(collected.usage) } : {}),
-  };
 }

@@ -9,6 +9,7 @@ import * as apiKeys from "./003_api_keys.js";
 import * as usageLedger from "./004_usage_ledger.js";
 import * as webhooks from "./005_webhooks.js";
 import * as webhookDeliveryStatus from "./006_webhook_delivery_status.js";
+import * as chatJobs from "./007_chat_jobs.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "004_usage_ledger": usageLedger,
   "005_webhooks": webhooks,
   "006_webhook_delivery_status": webhookDeliveryStatus,
+  "007_chat_jobs": chatJobs,
 };
