@@ -21,6 +21,8 @@ import { createRedisClient } from "./redis/createRedisClient.js";
 import { redisCounterStore } from "./limits/redisCounterStore.js";
 import { createRedisBudgetCounters } from "./metering/redisBudgetCounters.js";
 import { createResponseCache } from "./cache/createResponseCache.js";
+import { createSessionCache } from "./chat/createSessionCache.js";
+import type { LogEvent } from "kysely";
 import { createJobQueue } from "./jobs/createJobQueue.js";
 import { observeJobQueue } from "./jobs/observeJobQueue.js";
 import { createJobDeliveryQueue } from "./webhooks/jobDeliveryQueue.js";
@@ -52,6 +54,8 @@ export interface StartServerOptions {
   rateLimits?: RateLimits;
   /** Telemetry options (tests add an in-memory span exporter). */
   telemetry?: TelemetryOptions;
+  /** Sees every store query after it ran, besides the metrics and spans (tests count what a request read). */
+  onStoreQuery?: (event: LogEvent) => void;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartServerOptions = {}): Promise<RunningServer> {
@@ -65,7 +69,10 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     store = await openStore(config.store.url, {
       logger,
       pool: config.store.pool,
-      onQuery: observeStoreQueries({ dialect: parseStoreUrl(config.store.url).dialect, slowQueryMs: config.store.slowQueryMs, metrics, tracer, logger }),
+      onQuery: withQueryListener(
+        observeStoreQueries({ dialect: parseStoreUrl(config.store.url).dialect, slowQueryMs: config.store.slowQueryMs, metrics, tracer, logger }),
+        options.onStoreQuery,
+      ),
     });
   } catch (error) {
     await telemetry?.shutdown();
@@ -107,7 +114,10 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     ? createResponseCache({ config: config.cache, logger, redis: redis && config.redis ? { client: redis.client, keyPrefix: config.redis.keyPrefix } : undefined })
     : undefined;
   let features = config.features;
+  const sessionCache =
+    redis && config.chat.sessionCacheTtlSeconds > 0 ? createSessionCache({ client: redis.client, ttlSeconds: config.chat.sessionCacheTtlSeconds, logger }) : undefined;
   const chat = createSessionChat({
+    sessionCache,
     store,
     router: routing.router,
     historyWindow: config.chat.historyWindow,
@@ -222,4 +232,13 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     "switchyard listening",
   );
   return { url: `${scheme}://${host}:${port}`, app, logger, shutdown, reload };
+}
+
+function withQueryListener(observe: (event: LogEvent) => void, listener: ((event: LogEvent) => void) | undefined): (event: LogEvent) => void {
+  return listener
+    ? (event) => {
+        observe(event);
+        listener(event);
+      }
+    : observe;
 }

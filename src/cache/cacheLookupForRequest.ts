@@ -13,7 +13,16 @@ import { requestDigest } from "./requestDigest.js";
 export type CacheOutcome =
   | { result: "bypass" }
   | { result: "hit"; answer: CachedAnswer }
-  | { result: "miss"; dimensions: CacheDimensions; key: string; ttlMs: number };
+  | {
+      result: "miss";
+      dimensions: CacheDimensions;
+      key: string;
+      ttlMs: number;
+      /** How long past the TTL the answer is kept for stale-if-error (0: not kept). */
+      staleMs: number;
+      /** An expired answer to the same request, to serve only when every engine of the route fails. */
+      stale?: CachedAnswer | undefined;
+    };
 
 export async function cacheLookupForRequest(
   cache: ResponseCache,
@@ -23,6 +32,8 @@ export async function cacheLookupForRequest(
     model: string;
     /** The route or model the router resolved it to, for TTL overrides. */
     route: string;
+    /** The route's own stale-if-error window, when it sets one; else the cache's default. */
+    staleIfErrorSeconds?: number | undefined;
     header: string | string[] | undefined;
     request: Omit<ChatRequest, "model">;
   },
@@ -40,5 +51,8 @@ async function decide(cache: ResponseCache, input: Parameters<typeof cacheLookup
   const digest = requestDigest({ tenant: dimensions.tenant, model: input.model, request: input.request });
   const found = await cache.lookup(dimensions, digest);
   if (found.answer) return { result: "hit", answer: found.answer };
-  return { result: "miss", dimensions, key: found.key, ttlMs: cache.ttlMsFor(input.model, input.route) };
+  const staleMs = Math.ceil((input.staleIfErrorSeconds ?? cache.config.staleIfErrorSeconds) * 1000);
+  // An entry kept under a longer window than the route now allows is not offered: the route's window rules.
+  const stale = staleMs > 0 && found.stale && found.stale.expiresAt + staleMs > Date.now() ? found.stale : undefined;
+  return { result: "miss", dimensions, key: found.key, ttlMs: cache.ttlMsFor(input.model, input.route), staleMs, stale };
 }

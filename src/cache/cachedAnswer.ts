@@ -6,8 +6,10 @@ export interface CachedAnswer {
   /** `engine/model` that served the original request, reported again on a hit. */
   model: string;
   response: CollectedResponse;
-  /** Epoch ms after which the entry is dead (L2 → L1 copies keep the remaining lifetime). */
+  /** Epoch ms after which the entry is no longer fresh (L2 → L1 copies keep the remaining lifetime). */
   expiresAt: number;
+  /** Epoch ms until which an expired entry may still be served when every engine fails (stale-if-error). */
+  staleUntil?: number | undefined;
 }
 
 /** Only complete answers are worth replaying: the engine said it finished (an empty answer that finished is one). */

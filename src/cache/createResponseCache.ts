@@ -16,6 +16,8 @@ export interface CacheLookup {
   /** The entry's full key (digest and generations), to store the answer under on a miss. */
   key: string;
   answer?: CachedAnswer;
+  /** An expired entry still inside its stale-if-error window: only for when every engine fails. */
+  stale?: CachedAnswer;
 }
 
 export interface InvalidationResult {
@@ -33,7 +35,8 @@ export interface ResponseCache {
   /** TTL for a request to `model` (as sent) that resolved to `route`: per-name override, else the default. */
   ttlMsFor(model: string, route: string): number;
   lookup(dimensions: CacheDimensions, digest: string): Promise<CacheLookup>;
-  store(dimensions: CacheDimensions, key: string, answer: { model: string; response: CollectedResponse }, ttlMs: number): Promise<void>;
+  /** Keeps the entry `staleMs` past its TTL for stale-if-error (0: gone at the TTL). */
+  store(dimensions: CacheDimensions, key: string, answer: { model: string; response: CollectedResponse }, ttlMs: number, staleMs?: number): Promise<void>;
   invalidate(target: InvalidationTarget): Promise<InvalidationResult>;
   close(): Promise<void>;
 }
@@ -82,11 +85,18 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         generations.apply(message.values);
         dropLocal(message.target);
       },
-      onResubscribed: () => generations.forget(),
+      // Broadcasts may have been missed while the subscriber was away, and a restarted Redis starts its
+      // generations again from 0, which would make entries invalidated before reachable again: start over.
+      onResubscribed: () => {
+        generations.forget();
+        l1.clear();
+      },
     });
   }
   const redisReady = () => client !== undefined && client.status === "ready";
   const entryKey = (key: string) => `cache:entry:${key}`;
+  // An entry is fresh until expiresAt, then (with a stale window) kept until staleUntil for stale-if-error.
+  const found = (key: string, answer: CachedAnswer): CacheLookup => (answer.expiresAt > Date.now() ? { key, answer } : { key, stale: answer });
 
   return {
     config,
@@ -96,30 +106,32 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     async lookup(dimensions, digest) {
       const key = `${digest}:${await generations.current(dimensions)}`;
       const local = l1.get(key);
-      if (local) return { key, answer: local.answer };
+      if (local) return found(key, local.answer);
       if (!redisReady() || !client) return { key };
       try {
         const text = await client.get(entryKey(key));
         if (text === null) return { key };
         const answer = JSON.parse(text) as CachedAnswer;
-        const remaining = answer.expiresAt - Date.now();
+        const remaining = Math.max(answer.expiresAt, answer.staleUntil ?? 0) - Date.now();
         if (remaining <= 0) return { key };
         l1.set(key, { answer, dimensions, bytes: Buffer.byteLength(text) }, { ttl: remaining });
-        return { key, answer };
+        return found(key, answer);
       } catch (error) {
         logger.debug({ err: error }, "cache: L2 lookup failed; answering from upstream");
         return { key };
       }
     },
-    async store(dimensions, key, stored, ttlMs) {
-      const answer: CachedAnswer = { ...stored, expiresAt: Date.now() + ttlMs };
+    async store(dimensions, key, stored, ttlMs, staleMs = 0) {
+      const now = Date.now();
+      const answer: CachedAnswer = { ...stored, expiresAt: now + ttlMs, ...(staleMs > 0 ? { staleUntil: now + ttlMs + staleMs } : {}) };
       const text = JSON.stringify(answer);
       const bytes = Buffer.byteLength(text);
       if (bytes > config.maxEntryBytes) return;
-      l1.set(key, { answer, dimensions, bytes }, { ttl: ttlMs });
+      const keepMs = ttlMs + Math.max(0, staleMs);
+      l1.set(key, { answer, dimensions, bytes }, { ttl: keepMs });
       if (!redisReady() || !client) return;
       try {
-        await client.set(entryKey(key), text, "PX", ttlMs);
+        await client.set(entryKey(key), text, "PX", keepMs);
       } catch (error) {
         logger.debug({ err: error }, "cache: L2 write failed; kept in L1 only");
       }

@@ -2,7 +2,8 @@
  * The session chat pipeline: find or create the session, pick the plan (request, A/B variant, affinity), assemble
  * the prompt from its history window, run the router, and persist both turns. The assistant turn is written first
  * as `incomplete` and finished at the end, so a crash, an abort or an engine failure never loses the user's
- * message or leaves a turn marked complete.
+ * message or leaves a turn marked complete. With a session cache, the session and its history window come from
+ * Redis when current, and every write refreshes or drops the cached copy.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
@@ -23,6 +24,7 @@ import { failureOutcome } from "../metering/meterParts.js";
 import { outputBytesOf } from "../metering/estimateTokens.js";
 import { trackChat, type Metrics } from "../observability/createMetrics.js";
 import { annotateRequestContext } from "../observability/requestContext.js";
+import type { SessionCache } from "./createSessionCache.js";
 
 export interface SessionChatRequest {
   userId: string;
@@ -60,6 +62,8 @@ export interface SessionChatDeps {
   experimentsEnabled?: () => boolean;
   /** Chat stream metrics (started, completed, errors, duration, tokens). */
   metrics?: Metrics | undefined;
+  /** Session metadata and history in Redis, read before the store and refreshed on every write. */
+  sessionCache?: SessionCache | undefined;
 }
 
 export interface SessionChat {
@@ -68,18 +72,29 @@ export interface SessionChat {
    * target failed before that. The returned events start with `meta` and end with `done` or `error`.
    */
   start(request: SessionChatRequest): Promise<AsyncIterable<SessionEvent>>;
+  /** Deactivates a session of the user (false: there was none) and drops its cached copy. */
+  remove(sessionId: string, userId: string): Promise<boolean>;
 }
 
 export function createSessionChat(deps: SessionChatDeps): SessionChat {
   const { store, logger } = deps;
 
   return {
+    async remove(sessionId, userId) {
+      const removed = await guardStore(() => store.sessions.deactivate(sessionId, userId));
+      if (removed) await deps.sessionCache?.invalidate(sessionId);
+      return removed;
+    },
     async start(request) {
       const startedAt = performance.now();
       const router = deps.router();
-      const existing = request.sessionId
-        ? await guardStore(() => store.sessions.get(request.sessionId as string, request.userId))
-        : undefined;
+      const cache = deps.sessionCache;
+      const cached = request.sessionId && cache ? await cache.read(request.sessionId, request.userId, deps.historyWindow) : undefined;
+      const existing = cached?.hit
+        ? cached.hit.session
+        : request.sessionId
+          ? await guardStore(() => store.sessions.get(request.sessionId as string, request.userId))
+          : undefined;
       if (request.sessionId && !existing) {
         throw new GatewayError("not_found", `session ${request.sessionId} not found`, { param: "sessionId" });
       }
@@ -90,7 +105,14 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       const modelChoice = variant?.variant.engine !== undefined || variant?.variant.model !== undefined ? variant.variant.model : request.model;
       const plan = router.planForEngine(engineChoice, modelChoice);
       ensureUsable(plan);
-      const history = existing ? await guardStore(() => store.messages.recent(existing.id, deps.historyWindow)) : [];
+      let history: Message[] = [];
+      if (cached?.hit) history = cached.hit.history;
+      else if (existing) {
+        history = await guardStore(() => store.messages.recent(existing.id, deps.historyWindow));
+        if (cache && cached?.generation !== undefined) {
+          await cache.fill(existing.id, { session: existing, history, window: deps.historyWindow }, cached.generation);
+        }
+      }
       const prompt = buildPrompt(history, request.message, variant?.variant.system ?? request.system);
       // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session.
       const ticket = trackChat(
@@ -108,20 +130,25 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       );
 
       let session: Session;
+      let userMessage: Message;
       let assistant: Message;
       const recorded = variant ? { experimentId: variant.experimentId, variant: variant.variant.name } : {};
       try {
         session =
           existing ??
           (await guardStore(() => store.sessions.create({ id: sessionId, userId: request.userId, projectId: request.projectId ?? null })));
-        const [, stored] = await guardStore(() =>
+        const appended = await guardStore(() =>
           store.messages.append(session.id, [
             { role: "user", content: request.message, status: "complete", traceId: request.traceId, ...recorded },
             { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded },
           ]),
         );
-        if (!stored) throw new GatewayError("internal_error", "the assistant message was not stored");
+        const [asked, stored] = appended;
+        if (!asked || !stored) throw new GatewayError("internal_error", "the assistant message was not stored");
+        userMessage = asked;
         assistant = stored;
+        // Another replica's next turn must see this one's messages, even while it is still streaming.
+        await cache?.invalidate(session.id);
       } catch (error) {
         ticket.settle({ ...failureOutcome(error, request.signal), latencyMs: performance.now() - startedAt });
         throw error;
@@ -146,23 +173,45 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
           latencyMs: performance.now() - startedAt,
           ttftMs: served?.ttftMs,
         });
+        const finished: Message = {
+          ...assistant,
+          content: text,
+          status: completed ? "complete" : "incomplete",
+          toolCalls: toolCalls.length > 0 ? toolCalls : null,
+          inputTokens: usage?.inputTokens ?? null,
+          outputTokens: usage?.outputTokens ?? null,
+          engine: served?.engine ?? null,
+          model: served?.model ?? null,
+          ttftMs: served?.ttftMs ?? null,
+          latencyMs: Math.round(performance.now() - startedAt),
+          // A client that left is not the engine's failure: only real failures carry a code.
+          errorCode: failure === undefined || request.signal.aborted || isAbortError(failure) ? null : isGatewayError(failure) ? failure.code : "internal_error",
+        };
+        let written = false;
         try {
-          await store.messages.finish(assistant.id, {
-            content: text,
-            status: completed ? "complete" : "incomplete",
-            toolCalls: toolCalls.length > 0 ? toolCalls : null,
-            inputTokens: usage?.inputTokens ?? null,
-            outputTokens: usage?.outputTokens ?? null,
-            engine: served?.engine ?? null,
-            model: served?.model ?? null,
-            ttftMs: served?.ttftMs ?? null,
-            latencyMs: Math.round(performance.now() - startedAt),
-            // A client that left is not the engine's failure: only real failures carry a code.
-            errorCode: failure === undefined || request.signal.aborted || isAbortError(failure) ? null : isGatewayError(failure) ? failure.code : "internal_error",
-          });
+          const { content, status, toolCalls: calls, inputTokens, outputTokens, engine, model, ttftMs, latencyMs, errorCode } = finished;
+          await store.messages.finish(assistant.id, { content, status, toolCalls: calls, inputTokens, outputTokens, engine, model, ttftMs, latencyMs, errorCode });
           if (completed && served) await store.sessions.setEngine(session.id, served.engine, served.model);
+          written = true;
         } catch (error) {
           logger.error({ err: error, sessionId: session.id, messageId: assistant.id }, "failed to persist the assistant message");
+        }
+        await refreshCache(written ? finished : undefined);
+      };
+
+      // The next turn's snapshot is known here (the window plus this turn), so it is written rather than left to
+      // the next reader; the session row is read back for its counters, title and timestamps.
+      const refreshCache = async (finished: Message | undefined): Promise<void> => {
+        if (!cache) return;
+        const generation = await cache.invalidate(session.id);
+        if (generation === undefined || !finished) return;
+        try {
+          const fresh = await store.sessions.get(session.id, request.userId);
+          if (!fresh) return;
+          const window = deps.historyWindow;
+          await cache.fill(session.id, { session: fresh, history: [...history, userMessage, finished], window }, generation);
+        } catch (error) {
+          logger.debug({ err: error, sessionId: session.id }, "session cache: refreshing after the turn failed");
         }
       };
 

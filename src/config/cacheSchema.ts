@@ -19,8 +19,11 @@ export const cacheSchema = z
     mode: z.enum(["deterministic", "opt-in"]).default("deterministic"),
     /** Route or model name (as clients send it) → TTL in seconds, overriding ttlSeconds. */
     ttl: z.record(z.string(), z.number().positive()).default({}),
-    /** Reserved: serve an expired entry when every engine fails. Not implemented yet; must stay false. */
-    staleIfError: z.literal(false).default(false),
+    /**
+     * Stale-if-error: entries are kept this long past their TTL, and served (marked `stale`) when every target of
+     * the request's route fails. 0: expired entries are never served. `routes[].staleIfErrorSeconds` overrides it.
+     */
+    staleIfErrorSeconds: z.number().min(0).default(0),
   })
   .strict();
 

@@ -74,6 +74,8 @@ export const routeSchema = z
     targets: z.array(routeTargetSchema).min(1),
     /** Overrides the engines' timeouts for requests on this route. */
     timeouts: timeoutsSchema.partial().strict().optional(),
+    /** Overrides cache.staleIfErrorSeconds for requests on this route. */
+    staleIfErrorSeconds: z.number().min(0).optional(),
   })
   .strict();
 
@@ -165,6 +167,8 @@ export const configSchema = z
         historyWindow: z.number().int().min(0).default(20),
         /** `auto`, or an engine name. */
         defaultEngine: z.string().min(1).default("auto"),
+        /** With `redis`: how long session metadata and the history window stay cached there; 0: not cached. */
+        sessionCacheTtlSeconds: z.number().int().min(0).default(86_400),
       })
       .strict()
       .prefault({}),

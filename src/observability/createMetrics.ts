@@ -137,7 +137,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     cacheRequests: new Counter({
       name: "cache_requests_total",
-      help: "Response cache lookups, by result (hit, miss, bypass).",
+      help: "Response cache lookups, by result (hit, miss, bypass), and stale answers served when every engine failed (stale).",
       labelNames: ["result"] as const,
       registers,
     }),

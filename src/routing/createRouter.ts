@@ -21,6 +21,8 @@ export interface Plan {
   strategy: Strategy;
   targets: RouteTarget[];
   timeouts?: Partial<TimeoutsConfig> | undefined;
+  /** The route's stale-if-error window, when it sets one (else the cache's default applies). */
+  staleIfErrorSeconds?: number | undefined;
 }
 
 export interface OpenPlanOptions {
@@ -91,6 +93,7 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
         name: route.name,
         strategy: route.strategy,
         timeouts: route.timeouts,
+        staleIfErrorSeconds: route.staleIfErrorSeconds,
         targets: route.targets.map((entry) => {
           const text = typeof entry === "string" ? entry : entry.target;
           const slash = text.indexOf("/");

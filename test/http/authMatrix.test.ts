@@ -194,7 +194,7 @@ test("a route registered without a policy fails the build of the app", async () 
     store,
     router: routing.router,
     // Never called: the app is only built.
-    chat: { start: () => Promise.reject(new Error("not used")) },
+    chat: { start: () => Promise.reject(new Error("not used")), remove: () => Promise.reject(new Error("not used")) },
     signals: createRequestSignals(),
     draining: () => false,
   });

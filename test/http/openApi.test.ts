@@ -179,7 +179,7 @@ test("only the docs plugin's routes are made public: a route under /docs without
     store,
     router: routing.router,
     // Never called: the app is only built.
-    chat: { start: () => Promise.reject(new Error("not used")) },
+    chat: { start: () => Promise.reject(new Error("not used")), remove: () => Promise.reject(new Error("not used")) },
     signals: createRequestSignals(),
     draining: () => false,
   });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configSchema, type Config } from "../../src/config/schema.js";
-import { startServer, type RunningServer } from "../../src/main.js";
+import { startServer, type RunningServer, type StartServerOptions } from "../../src/main.js";
 import { createLogger } from "../../src/logger.js";
 import { secretsOf } from "../../src/observability/createScrubber.js";
 import type { pino } from "pino";
@@ -27,6 +27,8 @@ export interface StartGatewayOptions {
   logLevel?: string;
   /** OpenTelemetry options (an in-memory span exporter); one telemetry per process. */
   telemetry?: TelemetryOptions;
+  /** Sees every store query the gateway runs. */
+  onStoreQuery?: StartServerOptions["onStoreQuery"];
 }
 
 export async function startGateway(partial: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<TestGateway> {
@@ -42,7 +44,11 @@ export async function startGateway(partial: Record<string, unknown>, options: St
     secrets: secretsOf(config),
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  const server = await startServer(config, { logger, ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
+  const server = await startServer(config, {
+    logger,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.onStoreQuery ? { onStoreQuery: options.onStoreQuery } : {}),
+  });
   return {
     ...server,
     config,

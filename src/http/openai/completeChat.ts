@@ -15,6 +15,7 @@ import type { CollectedResponse } from "../../engines/collectStream.js";
 import type { ResponseCache } from "../../cache/createResponseCache.js";
 import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLookupForRequest.js";
 import { isCacheable } from "../../cache/cachedAnswer.js";
+import { announceStale, staleOnError } from "../../cache/staleOnError.js";
 import type { ChatCompletionBody } from "./chatCompletionSchema.js";
 import { toChatRequest } from "./toChatRequest.js";
 import { toOpenAIUsage } from "./toOpenAIUsage.js";
@@ -40,8 +41,8 @@ export interface CompleteChatInput {
 
 export interface CompletedChat {
   completion: Record<string, unknown>;
-  /** What the response cache did; absent when the cache is off. */
-  cacheResult?: CacheOutcome["result"];
+  /** What the response cache did (`stale`: an expired answer stood in for failed engines); absent when the cache is off. */
+  cacheResult?: CacheOutcome["result"] | "stale";
 }
 
 export async function completeChat(deps: CompleteChatDeps, input: CompleteChatInput): Promise<CompletedChat> {
@@ -57,7 +58,14 @@ export async function completeChat(deps: CompleteChatDeps, input: CompleteChatIn
   if (deps.cache) {
     cached = await cacheLookupForRequest(
       deps.cache,
-      { principal: input.principal, model: body.model, route: plan.name, header: input.cacheHeader, request: chatRequest },
+      {
+        principal: input.principal,
+        model: body.model,
+        route: plan.name,
+        staleIfErrorSeconds: plan.staleIfErrorSeconds,
+        header: input.cacheHeader,
+        request: chatRequest,
+      },
       deps.metrics,
     );
     if (cached.result === "hit") return { completion: completionOf(id, created, cached.answer.model, cached.answer.response), cacheResult: "hit" };
@@ -84,7 +92,11 @@ export async function completeChat(deps: CompleteChatDeps, input: CompleteChatIn
     completed = await router.complete(plan, metered, { signal, traceparent: input.traceparent });
   } catch (error) {
     ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
-    throw error;
+    // Every target failed: an expired answer to the same request (within the route's stale window) stands in.
+    const stale = staleOnError(cached, error, signal);
+    if (!stale) throw error;
+    announceStale(stale, error, plan.name, input.log, deps.metrics);
+    return { completion: completionOf(id, created, stale.model, stale.response), cacheResult: "stale" };
   }
   const { target, opened: served, response: collected } = completed;
   const model = `${target.guarded.engine.name}/${target.model}`;
@@ -101,7 +113,7 @@ export async function completeChat(deps: CompleteChatDeps, input: CompleteChatIn
   const unchanged = ticket.maxTokens === undefined || ticket.maxTokens === chatRequest.maxTokens;
   if (cached?.result === "miss" && unchanged && deps.cache && isCacheable(collected)) {
     deps.cache
-      .store(cached.dimensions, cached.key, { model, response: collected }, cached.ttlMs)
+      .store(cached.dimensions, cached.key, { model, response: collected }, cached.ttlMs, cached.staleMs)
       .catch((error: unknown) => input.log.warn({ err: error }, "cache: storing an answer failed"));
   }
   return { completion: completionOf(id, created, model, collected), ...(cached ? { cacheResult: cached.result } : {}) };

@@ -18,6 +18,8 @@ import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLooku
 import { cacheHeader } from "../../cache/cacheDecision.js";
 import { isCacheable, replayParts } from "../../cache/cachedAnswer.js";
 import { tapAnswer } from "../../cache/tapAnswer.js";
+import { announceStale, staleOnError, staleWarning } from "../../cache/staleOnError.js";
+import type { CachedAnswer } from "../../cache/cachedAnswer.js";
 
 const completionSchema = {
   tags: ["openai"],
@@ -26,7 +28,8 @@ const completionSchema = {
     "OpenAI's chat completion, streamed (`stream: true`: `chat.completion.chunk` events ending with `data: [DONE]`, or a " +
     "`data: {\"error\": …}` event when the stream fails after it started) or not (a `chat.completion` object). The response's " +
     "`model` names the `engine/model` that served it. With the response cache on, the `x-switchyard-cache` response header " +
-    "says `hit`, `miss` or `bypass`; the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache.",
+    "says `hit`, `miss`, `bypass` or `stale` (an expired answer served because every engine of the route failed, with a " +
+    "`warning` header; see `staleIfErrorSeconds`); the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache.",
   body: chatCompletionBody,
 };
 
@@ -56,6 +59,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
         log: request.log as Logger,
       });
       if (done.cacheResult) reply.header(cacheHeader, done.cacheResult);
+      if (done.cacheResult === "stale") reply.header("warning", staleWarning);
       return done.completion;
     }
     const chatRequest = toChatRequest(body);
@@ -65,27 +69,34 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const created = Math.floor(Date.now() / 1000);
     const options = { signal, traceparent: request.traceparent };
     const startedAt = performance.now();
+    // A stored answer (a hit, or a stale one standing in for failed engines), replayed as SSE.
+    const replay = async (answer: CachedAnswer) => {
+      reply.hijack();
+      const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
+      await writeChatCompletionStream(
+        sse,
+        replayParts(answer.response),
+        { id, created, model: answer.model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
+        request.log as Logger,
+      );
+    };
     // Before the meter: a hit reaches no engine, so it reserves no budget and writes no ledger row.
     let cached: CacheOutcome | undefined;
     if (deps.cache) {
       cached = await cacheLookupForRequest(
         deps.cache,
-        { principal: request.principal, model: body.model, route: plan.name, header: request.headers[cacheHeader], request: chatRequest },
+        {
+          principal: request.principal,
+          model: body.model,
+          route: plan.name,
+          staleIfErrorSeconds: plan.staleIfErrorSeconds,
+          header: request.headers[cacheHeader],
+          request: chatRequest,
+        },
         deps.metrics,
       );
       reply.header(cacheHeader, cached.result);
-      if (cached.result === "hit") {
-        const { answer } = cached;
-        reply.hijack();
-        const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
-        await writeChatCompletionStream(
-          sse,
-          replayParts(answer.response),
-          { id, created, model: answer.model, includeUsage: body.stream_options?.include_usage === true, traceId: request.traceId },
-          request.log as Logger,
-        );
-        return;
-      }
+      if (cached.result === "hit") return replay(cached.answer);
     }
     // Before the router: a request the budget or the token limit refuses never reaches an engine.
     const ticket = trackChat(
@@ -108,7 +119,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const miss = cached?.result === "miss" && (ticket.maxTokens === undefined || ticket.maxTokens === chatRequest.maxTokens) ? cached : undefined;
     const remember = (model: string, response: CollectedResponse) => {
       if (!miss || !deps.cache || !isCacheable(response)) return;
-      deps.cache.store(miss.dimensions, miss.key, { model, response }, miss.ttlMs).catch((error: unknown) => request.log.warn({ err: error }, "cache: storing an answer failed"));
+      deps.cache.store(miss.dimensions, miss.key, { model, response }, miss.ttlMs, miss.staleMs).catch((error: unknown) => request.log.warn({ err: error }, "cache: storing an answer failed"));
     };
     const failed = (error: unknown) => ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
 
@@ -117,7 +128,12 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       opened = await router.open(plan, metered, options);
     } catch (error) {
       failed(error);
-      throw error;
+      // Every target failed before the first token: an expired answer within the route's stale window stands in.
+      const stale = staleOnError(cached, error, signal);
+      if (!stale) throw error;
+      announceStale(stale, error, plan.name, request.log as Logger, deps.metrics);
+      reply.header(cacheHeader, "stale").header("warning", staleWarning);
+      return replay(stale);
     }
     const { target } = opened;
     const model = `${target.guarded.engine.name}/${target.model}`;

@@ -98,7 +98,7 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
 
   app.delete("/api/v2/chat/sessions/:id", { config: { policy: "user" }, schema: deleteSchema }, async (request, reply) => {
     const { id } = request.params as Static<typeof sessionParams>;
-    const removed = await guardStore(() => deps.store.sessions.deactivate(id, request.userId));
+    const removed = await deps.chat.remove(id, request.userId);
     if (!removed) throw new GatewayError("not_found", `session ${id} not found`);
     return reply.code(204).send();
   });
