@@ -29,6 +29,7 @@ import { createJobDeliveryQueue } from "./webhooks/jobDeliveryQueue.js";
 import { defineBudgetAlertJob, enqueueBudgetAlert } from "./jobs/budgetAlertJob.js";
 import { defineChatJobs } from "./chat/defineChatJobs.js";
 import { defineMaintenanceJobs, scheduleMaintenanceJobs } from "./jobs/maintenanceJobs.js";
+import { defineDocumentIngestJob } from "./documents/documentIngestJob.js";
 import { completeChat } from "./http/openai/completeChat.js";
 import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
 
@@ -84,6 +85,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger, queue: createJobDeliveryQueue(jobs, logger) });
   defineBudgetAlertJob(jobs, webhooks);
   defineMaintenanceJobs(jobs, store, config);
+  defineDocumentIngestJob(jobs, { documents: store.documents, config: config.documents });
   const routing = createRouting(config, logger, {
     metrics,
     tracer,

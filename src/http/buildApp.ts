@@ -195,6 +195,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void scope.register(documentRoutes, {
       documents: deps.store.documents,
       config: deps.config.documents,
+      jobs: deps.jobs,
       signals: deps.signals,
       ...(metrics ? { onSearch: (seconds: number, outcome: "ok" | "error") => metrics.retrievalDuration.observe({ outcome }, seconds) } : {}),
     });

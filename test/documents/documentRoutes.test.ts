@@ -119,6 +119,51 @@ describe("documents API", () => {
     await json<Detail>(await call(gateway, "GET", `/api/v2/documents/${secret.id}`, { token: ADMIN_KEY }), 200);
   });
 
+  test("?async=true queues the indexing as a background job: 202 at once, then the writer polls its status", async () => {
+    const queued = await json<{ jobId: string; status: string }>(
+      await call(gateway, "POST", "/api/v2/documents?async=true", { token: alice, body: { projectId: "bulk", type: "note", title: "Okapi", content: "# Okapi\n\nOkapis have striped legs." } }),
+      202,
+    );
+    assert.equal(queued.status, "queued");
+    const pollUntilDone = async (jobId: string, token: string) => {
+      for (let i = 0; i < 200; i++) {
+        const status = await json<{ status: string; documentId?: string; chunkCount?: number; error?: { code: string; param?: string } }>(
+          await call(gateway, "GET", `/api/v2/documents/jobs/${jobId}`, { token }),
+          200,
+        );
+        if (status.status === "completed" || status.status === "failed") return status;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`job ${jobId} did not finish`);
+    };
+    const done = await pollUntilDone(queued.jobId, alice);
+    assert.equal(done.status, "completed");
+    assert.equal(done.chunkCount, 1);
+    const detail = await json<Detail>(await call(gateway, "GET", `/api/v2/documents/${done.documentId}`, { token: alice }), 200);
+    assert.equal(detail.title, "Okapi");
+    assert.deepEqual((await search(alice, "q=striped&projectId=bulk")).map((hit) => hit.documentId), [done.documentId]);
+    // Only the writer sees the job.
+    await errorOf(await call(gateway, "GET", `/api/v2/documents/jobs/${queued.jobId}`, { token: bob }), 404, "not_found");
+    await errorOf(await call(gateway, "GET", "/api/v2/documents/jobs/no-such-job", { token: alice }), 404, "not_found");
+
+    // A document refused for the writer's mistake fails with the code it would have had in the request, unretried.
+    const bad = await json<{ jobId: string }>(
+      await call(gateway, "POST", "/api/v2/documents?async=true", { token: alice, body: { projectId: "bulk", type: "note", title: "Dangling", content: "Text.", references: ["missing-document"] } }),
+      202,
+    );
+    const failed = await pollUntilDone(bad.jobId, alice);
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.error?.code, "invalid_request");
+    assert.equal(failed.error?.param, "references");
+    // Too large is refused at once, and an unknown value of async is a 400.
+    await errorOf(
+      await call(gateway, "POST", "/api/v2/documents?async=true", { token: alice, body: { projectId: "bulk", type: "note", title: "Huge", content: "x".repeat(MAX_BYTES + 1) } }),
+      413,
+      "payload_too_large",
+    );
+    await errorOf(await call(gateway, "POST", "/api/v2/documents?async=yes", { token: alice, body: { projectId: "bulk", type: "note", title: "T", content: "Text." } }), 400, "invalid_request");
+  });
+
   test("multipart filing: markdown and HTML files with fields; the HTML's scripts are not indexed", async () => {
     const md = await json<Created>(
       await upload(alice, form({ projectId: "uploads", type: "guide", title: "Lynx guide", accessLevel: "1" }, { content: "# Lynx\n\nLynx have tufted ears.\n\n## Habitat\n\nBoreal forest.", type: "text/markdown", name: "lynx.md" })),

@@ -16,6 +16,8 @@ import { viewerOf } from "../../documents/viewerOf.js";
 import { MAX_EXPAND_DEPTH, searchDocuments } from "../../documents/searchDocuments.js";
 import { pageQuery, parsePageQuery } from "../pageQuery.js";
 import { documentJsonBody, readDocumentBody } from "./documentBody.js";
+import type { JobQueue } from "../../jobs/jobQueue.js";
+import { DOCUMENT_INGEST_JOB, documentIngestStatus, type DocumentIngestData } from "../../documents/documentIngestJob.js";
 
 const tags = ["documents"];
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
@@ -31,6 +33,11 @@ const searchQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+const writeQuery = Type.Object(
+  { async: Type.Optional(Type.Union([Type.Literal("true"), Type.Literal("false")], { description: "true: queue the indexing and answer 202 at once" })) },
+  { additionalProperties: false },
+);
+const jobParams = Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 // Multipart bodies are read in the handler (file and fields); only JSON has a schema to validate against.
 const writeBody = { content: { "application/json": { schema: documentJsonBody } } };
 
@@ -40,6 +47,8 @@ export interface DocumentRoutesDeps {
   signals: RequestSignals;
   /** Seconds each search took, for the retrieval histogram. */
   onSearch?(seconds: number, outcome: "ok" | "error"): void;
+  /** The background job queue, for `?async=true` (document.ingest jobs, defined by main.ts). */
+  jobs?: JobQueue | undefined;
 }
 
 export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesDeps): Promise<void> {
@@ -56,12 +65,25 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       schema: {
         tags,
         summary: "File a document",
-        description: "JSON, or multipart/form-data with a `file` (markdown, HTML or text) and the metadata as fields. Answers 201 with the id and chunk count.",
+        description:
+          "JSON, or multipart/form-data with a `file` (markdown, HTML or text) and the metadata as fields. Answers 201 with the id and chunk count; " +
+          "with `?async=true`, 202 `{jobId, status: \"queued\"}` at once, the indexing runs as a background job (poll `GET /api/v2/documents/jobs/{jobId}`).",
+        querystring: writeQuery,
         body: writeBody,
       },
     },
     async (request, reply) => {
       const input = await readDocumentBody(request, deps.config.maxBytes);
+      if ((request.query as Static<typeof writeQuery>).async === "true") {
+        if (deps.jobs === undefined) throw new GatewayError("invalid_request", "asynchronous ingestion needs the background job queue", { param: "async" });
+        const bytes = Buffer.byteLength(input.content);
+        if (bytes > deps.config.maxBytes) {
+          throw new GatewayError("payload_too_large", `the document is ${bytes} bytes; at most ${deps.config.maxBytes} are accepted (documents.maxBytes)`, { param: "content" });
+        }
+        const data: DocumentIngestData = { writer: viewerOf(request.principal), input };
+        const jobId = await deps.jobs.enqueue(DOCUMENT_INGEST_JOB, data);
+        return reply.code(202).send({ jobId, status: "queued" });
+      }
       const signal = deps.signals.signalFor(request.raw, reply.raw);
       const { document, chunkCount } = await guardWork(() => ingestDocument(deps, viewerOf(request.principal), input, { signal }));
       return reply.code(201).send({ ...recordView(document), chunkCount });
@@ -81,6 +103,28 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       const signal = deps.signals.signalFor(request.raw, reply.raw);
       const { document, chunkCount } = await guardWork(() => ingestDocument(deps, viewerOf(request.principal), input, { signal, replaceId: id }));
       return { ...recordView(document), chunkCount };
+    },
+  );
+
+  app.get(
+    "/api/v2/documents/jobs/:jobId",
+    {
+      config: { policy: "user" },
+      schema: {
+        tags,
+        summary: "An asynchronous ingestion's status",
+        description:
+          "`{id, status: queued|running|completed|failed, documentId?, chunkCount?, error? {code, message}, createdAt, finishedAt?}`. Only its " +
+          "writer sees it; anyone else gets 404. Without Redis, jobs are kept in the process (lost with it).",
+        params: jobParams,
+      },
+    },
+    async (request) => {
+      const { jobId } = request.params as Static<typeof jobParams>;
+      const record = deps.jobs === undefined ? undefined : await guardStore(() => (deps.jobs as JobQueue).get(jobId));
+      const status = documentIngestStatus(record, request.principal.userId);
+      if (status === undefined) throw new GatewayError("not_found", `ingestion job ${jobId} not found`);
+      return status;
     },
   );
 
