@@ -10,24 +10,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompiledQuery, Kysely, sql, type Dialect, type Insertable } from "kysely";
-import { isRecord } from "../../src/isRecord.js";
 import { openStore, type Store } from "../../src/store/openStore.js";
 import { postgresDialect } from "../../src/store/postgresDialect.js";
 import { sqliteDialect } from "../../src/store/sqliteDialect.js";
 import type { Database } from "../../src/store/schema.js";
 import { createTestPostgresDatabase } from "../support/pgDatabase.js";
+import { fullScanOf, postgresSteps, sqliteStep, type PlanStep } from "./planSteps.js";
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
 
-interface PlanStep {
-  /** PostgreSQL: the node type (Index Scan, Seq Scan, ...); SQLite: the EXPLAIN QUERY PLAN detail line. */
-  step: string;
-  table: string | undefined;
-  index: string | undefined;
-  /** The condition the index is searched with (PostgreSQL's Index Cond, SQLite's parenthesized terms). */
-  condition?: string | undefined;
-}
 
 interface Harness {
   store: Store;
@@ -188,36 +180,12 @@ function assertUsesIndex(plan: PlanStep[], table: string, index: string): void {
     plan.some((step) => step.index === index && /^(Index Scan|Index Only Scan|Bitmap Index Scan|SEARCH|SCAN)/.test(step.step)),
     `expected ${index} in the plan: ${shown}`,
   );
-  const fullScan = plan.find((step) => step.table === table && (step.step === "Seq Scan" || /^SCAN \S+$/.test(step.step)));
+  const fullScan = fullScanOf(plan, table);
   assert.equal(fullScan, undefined, `full scan of ${table}: ${shown}`);
 }
 
-function postgresSteps(plan: unknown): PlanStep[] {
-  const steps: PlanStep[] = [];
-  const walk = (node: unknown) => {
-    if (!isRecord(node)) return;
-    const type = node["Node Type"];
-    if (typeof type === "string") {
-      steps.push({ step: type, table: stringOr(node["Relation Name"]), index: stringOr(node["Index Name"]), condition: stringOr(node["Index Cond"]) });
-    }
-    const children = node["Plans"];
-    if (Array.isArray(children)) children.forEach(walk);
-  };
-  if (Array.isArray(plan)) plan.forEach((entry) => walk(isRecord(entry) ? entry["Plan"] : undefined));
-  return steps;
-}
 
-/** "SEARCH sessions USING INDEX sessions_user_active_updated_idx (user_id=? AND active=?)" → its parts. */
-function sqliteStep(row: Record<string, unknown>): PlanStep {
-  const detail = String(row["detail"]);
-  const match = /^(?:SEARCH|SCAN) (\S+)(?: USING (?:COVERING )?INDEX (\S+))?/.exec(detail);
-  const primaryKey = /USING (?:INTEGER )?PRIMARY KEY/.test(detail);
-  return { step: detail, table: match?.[1], index: match?.[2] ?? (primaryKey ? "PRIMARY KEY" : undefined), condition: /\((.*)\)\s*$/.exec(detail)?.[1] };
-}
 
-function stringOr(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
 
 function hashOf(n: number): string {
   return n.toString(16).padStart(64, "0");

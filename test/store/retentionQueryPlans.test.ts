@@ -9,21 +9,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CompiledQuery, Kysely, sql, type Dialect, type Insertable } from "kysely";
-import { isRecord } from "../../src/isRecord.js";
 import { openStore, type Store } from "../../src/store/openStore.js";
 import { postgresDialect } from "../../src/store/postgresDialect.js";
 import { sqliteDialect } from "../../src/store/sqliteDialect.js";
 import type { Database } from "../../src/store/schema.js";
 import { DAY_MS, dayOf } from "../../src/store/utcDay.js";
 import { createTestPostgresDatabase } from "../support/pgDatabase.js";
+import { fullScanOf, postgresSteps, sqliteStep, type PlanStep } from "./planSteps.js";
 
 const T0 = Date.UTC(2024, 0, 1);
 
-interface PlanStep {
-  step: string;
-  table: string | undefined;
-  index: string | undefined;
-}
 
 for (const dialect of ["postgres", "sqlite"] as const) {
   describe(`retention and roll-up query plans [${dialect}]`, () => {
@@ -73,7 +68,7 @@ for (const dialect of ["postgres", "sqlite"] as const) {
         const plan: PlanStep[] = dialect === "postgres" ? postgresSteps(rows[0]?.["QUERY PLAN"]) : rows.map(sqliteStep);
         const shown = `${query.sql}\n${JSON.stringify(plan)}`;
         assert.ok(plan.some((step) => step.index !== undefined && indexes.includes(step.index)), `expected one of ${indexes.join(", ")}: ${shown}`);
-        const fullScan: PlanStep | undefined = plan.find((step) => step.table === table && (step.step === "Seq Scan" || /^SCAN \S+$/.test(step.step)));
+        const fullScan = fullScanOf(plan, table);
         assert.equal(fullScan, undefined, `full scan of ${table}: ${shown}`);
       }
     };
@@ -112,28 +107,8 @@ for (const dialect of ["postgres", "sqlite"] as const) {
   });
 }
 
-function postgresSteps(plan: unknown): PlanStep[] {
-  const steps: PlanStep[] = [];
-  const walk = (node: unknown) => {
-    if (!isRecord(node)) return;
-    const type = node["Node Type"];
-    if (typeof type === "string") steps.push({ step: type, table: stringOr(node["Relation Name"]), index: stringOr(node["Index Name"]) });
-    const children = node["Plans"];
-    if (Array.isArray(children)) children.forEach(walk);
-  };
-  if (Array.isArray(plan)) plan.forEach((entry) => walk(isRecord(entry) ? entry["Plan"] : undefined));
-  return steps;
-}
 
-function sqliteStep(row: Record<string, unknown>): PlanStep {
-  const detail = String(row["detail"]);
-  const match = /^(?:SEARCH|SCAN) (\S+)(?: USING (?:COVERING )?INDEX (\S+))?/.exec(detail);
-  return { step: detail, table: match?.[1], index: match?.[2] };
-}
 
-function stringOr(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
 
 async function seed(db: Kysely<Database>): Promise<void> {
   const insert = async <T extends keyof Database>(table: T, rows: Array<Insertable<Database[T]>>) => {
