@@ -168,7 +168,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   try {
     await chatJobs.recover();
     await jobs.start();
-    await scheduleMaintenanceJobs(jobs, config);
+    // Not awaited: with Redis down at start the schedules are written when it returns, and serving must not wait.
+    scheduleMaintenanceJobs(jobs, config).catch((error: unknown) => logger.warn({ err: error }, "scheduling roll-ups and retention failed"));
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await jobs.close(0);
