@@ -22,7 +22,8 @@ import type { Principal } from "../auth/principal.js";
 import type { Meter } from "../metering/createMeter.js";
 import { failureOutcome } from "../metering/meterParts.js";
 import { outputBytesOf } from "../metering/estimateTokens.js";
-import { trackChat, type Metrics } from "../observability/createMetrics.js";
+import type { Metrics } from "../observability/createMetrics.js";
+import { beginPlanMetering } from "../metering/beginPlanMetering.js";
 import { annotateRequestContext } from "../observability/requestContext.js";
 import type { SessionCache } from "./createSessionCache.js";
 
@@ -115,19 +116,13 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       }
       const prompt = buildPrompt(history, request.message, variant?.variant.system ?? request.system);
       // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session.
-      const ticket = trackChat(
-        await deps.meter.begin({
-          principal: request.principal,
-          targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
-          messages: prompt,
-          maxTokens: variant?.variant.params?.maxTokens,
-          route: plan.name,
-          traceId: request.traceId,
-          requestId: request.requestId,
-        }),
-        deps.metrics,
-        plan.targets.map((t) => t.guarded.engine.name),
-      );
+      const ticket = await beginPlanMetering(deps, plan, {
+        principal: request.principal,
+        messages: prompt,
+        maxTokens: variant?.variant.params?.maxTokens,
+        traceId: request.traceId,
+        requestId: request.requestId,
+      });
 
       let session: Session;
       let userMessage: Message;

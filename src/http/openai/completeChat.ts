@@ -10,7 +10,8 @@ import type { Logger } from "../../logger.js";
 import type { Meter } from "../../metering/createMeter.js";
 import { failureOutcome } from "../../metering/meterParts.js";
 import { outputBytesOf } from "../../metering/estimateTokens.js";
-import { trackChat, type Metrics } from "../../observability/createMetrics.js";
+import type { Metrics } from "../../observability/createMetrics.js";
+import { beginPlanMetering } from "../../metering/beginPlanMetering.js";
 import type { CollectedResponse } from "../../engines/collectStream.js";
 import type { ResponseCache } from "../../cache/createResponseCache.js";
 import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLookupForRequest.js";
@@ -71,20 +72,14 @@ export async function completeChat(deps: CompleteChatDeps, input: CompleteChatIn
     if (cached.result === "hit") return { completion: completionOf(id, created, cached.answer.model, cached.answer.response), cacheResult: "hit" };
   }
   // Before the router: a request the budget or the token limit refuses never reaches an engine.
-  const ticket = trackChat(
-    await deps.meter.begin({
-      principal: input.principal,
-      targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
-      messages: chatRequest.messages,
-      tools: chatRequest.tools,
-      maxTokens: chatRequest.maxTokens,
-      route: plan.name,
-      traceId: input.traceId,
-      requestId: input.requestId,
-    }),
-    deps.metrics,
-    plan.targets.map((t) => t.guarded.engine.name),
-  );
+  const ticket = await beginPlanMetering(deps, plan, {
+    principal: input.principal,
+    messages: chatRequest.messages,
+    tools: chatRequest.tools,
+    maxTokens: chatRequest.maxTokens,
+    traceId: input.traceId,
+    requestId: input.requestId,
+  });
   // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
   const metered = ticket.maxTokens === undefined ? chatRequest : { ...chatRequest, maxTokens: ticket.maxTokens };
   let completed: Awaited<ReturnType<Router["complete"]>>;

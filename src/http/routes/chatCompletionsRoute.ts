@@ -11,7 +11,8 @@ import { openSseStream } from "../sseStream.js";
 import { hijackHeaders } from "../security/hijackHeaders.js";
 import type { Meter } from "../../metering/createMeter.js";
 import { failureOutcome, meterParts } from "../../metering/meterParts.js";
-import { trackChat, type Metrics } from "../../observability/createMetrics.js";
+import type { Metrics } from "../../observability/createMetrics.js";
+import { beginPlanMetering } from "../../metering/beginPlanMetering.js";
 import type { CollectedResponse } from "../../engines/collectStream.js";
 import type { ResponseCache } from "../../cache/createResponseCache.js";
 import { cacheLookupForRequest, type CacheOutcome } from "../../cache/cacheLookupForRequest.js";
@@ -99,20 +100,14 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
       if (cached.result === "hit") return replay(cached.answer);
     }
     // Before the router: a request the budget or the token limit refuses never reaches an engine.
-    const ticket = trackChat(
-      await deps.meter.begin({
-        principal: request.principal,
-        targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
-        messages: chatRequest.messages,
-        tools: chatRequest.tools,
-        maxTokens: chatRequest.maxTokens,
-        route: plan.name,
-        traceId: request.traceId,
-        requestId: request.id,
-      }),
-      deps.metrics,
-      plan.targets.map((t) => t.guarded.engine.name),
-    );
+    const ticket = await beginPlanMetering(deps, plan, {
+      principal: request.principal,
+      messages: chatRequest.messages,
+      tools: chatRequest.tools,
+      maxTokens: chatRequest.maxTokens,
+      traceId: request.traceId,
+      requestId: request.id,
+    });
     // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
     const metered = ticket.maxTokens === undefined ? chatRequest : { ...chatRequest, maxTokens: ticket.maxTokens };
     // An answer cut to a budget's token limit is not the answer to the request as sent: it is not stored.
