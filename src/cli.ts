@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `switchyard serve|migrate|check-config|keys|backup|restore|retention`. Reads arguments, loads the configuration, and hands over to main.
+ * `switchyard serve|migrate|check-config|keys|backup|restore|retention|ingest`. Reads arguments, loads the configuration, and hands over to main.
  */
 import { parseArgs } from "node:util";
 import { watchFile } from "node:fs";
@@ -11,6 +11,7 @@ import { keysCommand } from "./cliKeys.js";
 import { cacheCommand } from "./cliCache.js";
 import { backupCommand } from "./cliBackup.js";
 import { retentionCommand } from "./cliRetention.js";
+import { ingestCommand } from "./cliIngest.js";
 
 const usage = `usage: switchyard <command> [--config FILE]
 
@@ -23,6 +24,7 @@ commands:
   backup FILE    copy the store to FILE while the server runs (switchyard backup --help)
   restore FILE   replace the store with a backup; needs --yes, and a stopped server on SQLite
   retention run  roll up usage and remove expired sessions and ledger rows (switchyard retention --help)
+  ingest PATH... file documents into a running gateway as background jobs (switchyard ingest --help)
 
 options:
   --config, -c FILE   YAML configuration file
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "cache") return cacheCommand(argv.slice(1));
   if (argv[0] === "backup" || argv[0] === "restore") return backupCommand(argv[0], argv.slice(1));
   if (argv[0] === "retention") return retentionCommand(argv.slice(1));
+  if (argv[0] === "ingest") return ingest(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -65,6 +68,15 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command "${command}"\n${usage}\n`);
       return 2;
   }
+}
+
+/** The first Ctrl-C stops submitting and waits for the queued files; the second stops waiting. */
+function ingest(argv: string[]): Promise<number> {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  process.on("SIGINT", () => (stop.signal.aborted ? abort.abort() : stop.abort()));
+  const out = { stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
+  return ingestCommand(argv, out, process.stderr, { stop: stop.signal, abort: abort.signal });
 }
 
 async function serve(configPath: string | undefined, watch: boolean): Promise<number> {

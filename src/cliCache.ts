@@ -90,7 +90,7 @@ export async function cacheCommand(argv: string[], out: CliOutput = processOutpu
   return counts.failed > 0 ? 1 : 0;
 }
 
-function defaultUrl(configPath: string | undefined): string {
+export function defaultUrl(configPath: string | undefined): string {
   if (configPath === undefined && process.env.SWITCHYARD_CONFIG === undefined) return "http://127.0.0.1:8080";
   const { config } = loadConfig({ path: configPath });
   const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
