@@ -52,6 +52,7 @@ import type { ChatJobs } from "../chat/defineChatJobs.js";
 import { adminJobsRoutes } from "./routes/adminJobsRoutes.js";
 import { chatJobsRoutes } from "./routes/chatJobsRoutes.js";
 import { documentRoutes } from "./routes/documentRoutes.js";
+import { createRetriever, type Retriever } from "../documents/createRetriever.js";
 import { embeddingsRoute } from "./routes/embeddingsRoute.js";
 
 export interface AppDeps {
@@ -82,6 +83,8 @@ export interface AppDeps {
   jobs?: JobQueue;
   /** Asynchronous chat (`/api/v2/chat/jobs`), on the job queue. */
   chatJobs?: ChatJobs;
+  /** How documents are searched (route, chat retrieval, tools); lexical over the store when absent. */
+  retriever?: Retriever;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -194,6 +197,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs });
     void scope.register(documentRoutes, {
       documents: deps.store.documents,
+      retriever: deps.retriever ?? createRetriever({ documents: deps.store.documents }),
       config: deps.config.documents,
       jobs: deps.jobs,
       signals: deps.signals,

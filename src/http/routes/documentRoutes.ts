@@ -13,7 +13,8 @@ import { guardStore } from "../../chat/guardStore.js";
 import { GatewayError, isAbortError } from "../../errors.js";
 import { ingestDocument } from "../../documents/ingestDocument.js";
 import { viewerOf } from "../../documents/viewerOf.js";
-import { MAX_EXPAND_DEPTH, searchDocuments } from "../../documents/searchDocuments.js";
+import { MAX_EXPAND_DEPTH } from "../../documents/searchDocuments.js";
+import type { Retriever } from "../../documents/createRetriever.js";
 import { pageQuery, parsePageQuery } from "../pageQuery.js";
 import { documentJsonBody, readDocumentBody } from "./documentBody.js";
 import type { JobQueue } from "../../jobs/jobQueue.js";
@@ -43,6 +44,7 @@ const writeBody = { content: { "application/json": { schema: documentJsonBody } 
 
 export interface DocumentRoutesDeps {
   documents: DocumentStore;
+  retriever: Retriever;
   config: DocumentsConfig;
   signals: RequestSignals;
   /** Seconds each search took, for the retrieval histogram. */
@@ -176,8 +178,7 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       const started = performance.now();
       try {
         const results = await guardWork(() =>
-          searchDocuments(
-            deps.documents,
+          deps.retriever.search(
             viewerOf(request.principal),
             {
               q: query.q,
