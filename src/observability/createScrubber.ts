@@ -14,6 +14,10 @@ const patterns: Array<[RegExp, string]> = [
   [/([?&](?:api[_-]?key|key|token|access_token|secret)=)[^&\s"']+/gi, "$1[redacted]"],
 ];
 
+// What every pattern above starts with (or, for query strings, contains): most text has none of it, and one test
+// is far cheaper than seven replacements on every string of every log line.
+const anyPattern = /eyJ|Bearer|Basic|sy-|sk-|xai-|gsk-|pplx-|AIza|[?&](?:api|key|token|access|secret)/i;
+
 export type Scrubber = (text: string) => string;
 
 /** `secrets` are exact values from the configuration (upstream keys, admin key, JWT and webhook secrets). */
@@ -23,6 +27,7 @@ export function createScrubber(secrets: readonly string[] = []): Scrubber {
   return (text) => {
     let out = text;
     for (const secret of exact) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    if (!anyPattern.test(out)) return out;
     for (const [pattern, replacement] of patterns) out = out.replace(pattern, replacement);
     return out;
   };

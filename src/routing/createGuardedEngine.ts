@@ -1,6 +1,7 @@
 /**
- * One engine behind its resilience policies, all cockatiel: bulkhead (maxConcurrency + bounded queue) →
- * circuit breaker → retry with backoff → time-to-first-token timeout, with a total timeout spanning the stream.
+ * One engine behind its resilience policies: cockatiel's bulkhead (maxConcurrency + bounded queue), circuit breaker
+ * and retry with backoff, inside a time-to-first-token timeout, with a total timeout spanning the stream (both in
+ * callDeadline).
  * Everything before the first part is invisible to the client, so it can be retried or handed to another target;
  * after it, a failure ends the stream with an error part and nothing is retried.
  */
@@ -19,6 +20,7 @@ import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
 import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, StreamPart } from "../engines/spec.js";
 import { GatewayError, isAbortError } from "../errors.js";
 import { holdPolicy, type HeldPolicy } from "./holdPolicy.js";
+import { callDeadline, raceAbort, type CallDeadline } from "./callDeadline.js";
 import { fromPolicyError, isEngineFault, isRetryable } from "./policyErrors.js";
 import { retryBackoff } from "./retryBackoff.js";
 
@@ -145,36 +147,29 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       });
     }
     const startedAt = performance.now();
-    const total = await holdPolicy(timeout(totalMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: true }), client);
+    const deadline = callDeadline(client, ttftMs, totalMs);
+    const { signal } = deadline;
     let attempts = 0;
 
-    const attempt = async (attemptSignal: AbortSignal): Promise<Opened> => {
+    // Every try shares the deadline's signal: the client leaving, the total timeout, and the TTFT timeout until the
+    // first part arrived all end the engine call the same way.
+    const attempt = async (): Promise<Opened> => {
       attempts += 1;
-      if (attemptSignal.aborted) throw attemptSignal.reason;
-      const slot = await holdPolicy(admission, attemptSignal);
-      // The engine call ends on the client leaving or the total timeout, and on the TTFT timeout only until
-      // the first part arrived.
-      const call = new AbortController();
-      const onTotal = () => call.abort(total.signal.reason);
-      const onAttempt = () => call.abort(attemptSignal.reason);
-      total.signal.addEventListener("abort", onTotal, { once: true });
-      attemptSignal.addEventListener("abort", onAttempt, { once: true });
-      const detach = () => {
-        total.signal.removeEventListener("abort", onTotal);
-        attemptSignal.removeEventListener("abort", onAttempt);
-      };
+      if (signal.aborted) throw signal.reason;
+      const slot = await holdPolicy(admission, signal);
       try {
-        const iterator = engine.stream(request, { signal: call.signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) })[
-          Symbol.asyncIterator
-        ]();
+        const iterator = engine.stream(request, { signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) })[Symbol.asyncIterator]();
         const first = await iterator.next();
+        if (signal.aborted) {
+          // A limit fired as the part arrived: the caller has given up on this engine, so the stream goes unread.
+          await iterator.return?.().catch(() => undefined);
+          throw signal.reason;
+        }
         if (first.done) throw new GatewayError("upstream_error", `engine ${engine.name} ended without output`, { retryable: true });
         if (first.value.type === "error") throw first.value.error;
-        attemptSignal.removeEventListener("abort", onAttempt);
-        return { iterator, first: first.value, slot, detach };
+        return { iterator, first: first.value, slot };
       } catch (error) {
-        detach();
-        const failure = explain(error, client, attemptSignal, total.signal, engine.name, ttftMs, totalMs);
+        const failure = explain(error, client, deadline, engine.name, ttftMs, totalMs);
         slot.release(isEngineFault(failure) ? failure : undefined);
         throw failure;
       }
@@ -182,17 +177,18 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
 
     let opened: Opened;
     try {
-      const ttft = timeout(ttftMs, TimeoutStrategy.Aggressive);
-      opened = await ttft.execute(({ signal }) => retries.execute(({ signal: retrySignal }) => attempt(retrySignal), signal), total.signal);
+      opened = await raceAbort(
+        retries.execute(() => attempt(), signal),
+        signal,
+      );
     } catch (error) {
-      total.release();
+      deadline.release();
       if (client.aborted) throw client.reason;
-      const mapped = fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
-      if (mapped instanceof GatewayError && mapped.code === "engine_timeout" && !(error instanceof GatewayError)) {
-        throw new GatewayError("engine_timeout", `engine ${engine.name} produced no first token within ${ttftMs} ms`, { cause: error });
-      }
-      throw mapped;
+      const timedOut = explain(error, client, deadline, engine.name, ttftMs, totalMs);
+      if (timedOut !== error) throw timedOut;
+      throw fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
     }
+    deadline.started();
 
     const ttftMeasured = performance.now() - startedAt;
     ewmaTtftMs = ewmaTtftMs === null ? ttftMeasured : ewmaWeight * ttftMeasured + (1 - ewmaWeight) * ewmaTtftMs;
@@ -202,7 +198,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       if (streams === 0) drained?.();
     };
     return {
-      parts: rest(opened, { client, total, totalMs, engineName: engine.name, finished }),
+      parts: rest(opened, { client, deadline, totalMs, engineName: engine.name, finished }),
       ttftMs: Math.round(ttftMeasured),
       attempts,
     };
@@ -273,12 +269,11 @@ interface Opened {
   iterator: AsyncIterator<StreamPart>;
   first: StreamPart;
   slot: HeldPolicy;
-  detach(): void;
 }
 
 interface RestContext {
   client: AbortSignal;
-  total: HeldPolicy;
+  deadline: CallDeadline;
   totalMs: number;
   engineName: string;
   finished(): void;
@@ -286,7 +281,7 @@ interface RestContext {
 
 /** The stream after its first part, holding the bulkhead slot, the breaker verdict and the total timeout. */
 async function* rest(opened: Opened, context: RestContext): AsyncGenerator<StreamPart> {
-  const { iterator, slot, detach } = opened;
+  const { iterator, slot } = opened;
   let failure: unknown;
   let ended = false;
   try {
@@ -308,31 +303,22 @@ async function* rest(opened: Opened, context: RestContext): AsyncGenerator<Strea
   } catch (error) {
     ended = true;
     failure =
-      context.total.signal.aborted && !context.client.aborted
+      context.deadline.expired === "total" && !context.client.aborted
         ? new GatewayError("engine_timeout", `engine ${context.engineName} did not finish within ${context.totalMs} ms`, { cause: error })
         : error;
     throw failure;
   } finally {
-    detach();
+    context.deadline.release();
     // A consumer that leaves early (client gone) must still close the upstream call.
     if (!ended) await iterator.return?.().catch(() => undefined);
     slot.release(isEngineFault(failure) ? failure : undefined);
-    context.total.release();
     context.finished();
   }
 }
 
-function explain(
-  error: unknown,
-  client: AbortSignal,
-  attemptSignal: AbortSignal,
-  totalSignal: AbortSignal,
-  engineName: string,
-  ttftMs: number,
-  totalMs: number,
-): unknown {
-  if (client.aborted || !isAbortError(error)) return error;
-  if (totalSignal.aborted) return new GatewayError("engine_timeout", `engine ${engineName} did not finish within ${totalMs} ms`, { cause: error });
-  if (attemptSignal.aborted) return new GatewayError("engine_timeout", `engine ${engineName} produced no first token within ${ttftMs} ms`, { cause: error });
-  return error;
+/** An abort caused by a limit, as the timeout it is; anything else (the client leaving included) as it was. */
+function explain(error: unknown, client: AbortSignal, deadline: CallDeadline, engineName: string, ttftMs: number, totalMs: number): unknown {
+  if (client.aborted || !isAbortError(error) || deadline.expired === undefined) return error;
+  if (deadline.expired === "total") return new GatewayError("engine_timeout", `engine ${engineName} did not finish within ${totalMs} ms`, { cause: error });
+  return new GatewayError("engine_timeout", `engine ${engineName} produced no first token within ${ttftMs} ms`, { cause: error });
 }

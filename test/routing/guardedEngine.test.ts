@@ -9,6 +9,7 @@ import { createOpenAIEngine } from "../../src/engines/openai/createOpenAIEngine.
 import { createGuardedEngine, type GuardedEngine } from "../../src/routing/createGuardedEngine.js";
 import { collectStream } from "../../src/engines/collectStream.js";
 import { GatewayError } from "../../src/errors.js";
+import type { Engine } from "../../src/engines/spec.js";
 import type { OpenAIEngineConfig } from "../../src/config/schema.js";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
 
@@ -162,4 +163,37 @@ test("a client abort while queued or streaming ends the call without counting ag
   }
   assert.equal(engine.state().breaker, "closed");
   assert.equal(engine.state().inFlight, 0);
+});
+
+test("an engine that ignores its signal is still cut at ttftMs, and its slot comes back when it finally answers", async () => {
+  let answer: (() => void) | undefined;
+  const stubborn: Engine = {
+    name: "stubborn",
+    type: "openai",
+    models: ["mock-model"],
+    status: () => ({ usable: true, inFlight: 0, queued: 0 }),
+    close: async () => {},
+    async *stream() {
+      // Deaf to the signal, like a native call that cannot be interrupted.
+      await new Promise<void>((resolve) => (answer = resolve));
+      yield { type: "text-delta", text: "late" };
+    },
+  };
+  const config = engineSchema.parse({
+    name: "stubborn",
+    type: "openai",
+    baseUrl: mock.url,
+    models: ["mock-model"],
+    maxConcurrency: 1,
+    maxQueue: 0,
+    timeouts: { ttftMs: 100, totalMs: 5000 },
+  }) as EngineConfig;
+  const engine = createGuardedEngine(stubborn, config);
+  const started = performance.now();
+  await assert.rejects(engine.open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_timeout" && /first token/.test(e.message));
+  assert.ok(performance.now() - started < 1000);
+  assert.equal(engine.state().inFlight, 1, "the abandoned call still holds its slot while it runs");
+  answer?.();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(engine.state().inFlight, 0, "the late answer is dropped and the slot released");
 });
