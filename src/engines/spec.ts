@@ -67,6 +67,11 @@ export interface StreamOptions {
   signal: AbortSignal;
   /** W3C traceparent to propagate to the upstream, when tracing is on. */
   traceparent?: string;
+  /**
+   * The consumer collects the whole answer (a non-streaming call): text that arrives together may come as one
+   * part. Streams sent on to a client keep the upstream's own chunking.
+   */
+  coalesce?: boolean;
 }
 
 export interface EngineStatus {

@@ -3,7 +3,7 @@
  * later hook) replaces the principal; with auth.mode none every caller is the local admin.
  */
 import type { FastifyInstance } from "fastify";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../observability/randomHex.js";
 import { traceIdFrom } from "./traceId.js";
 import { localPrincipal, type Principal } from "../auth/principal.js";
 
@@ -25,8 +25,8 @@ export function requestIdentity(app: FastifyInstance): void {
   app.decorateRequest("principal", null as unknown as Principal);
   app.addHook("onRequest", async (request, reply) => {
     request.traceId = traceIdFrom(request.headers);
-    const traceId = /^[0-9a-f]{32}$/.test(request.traceId) ? request.traceId : randomBytes(16).toString("hex");
-    request.traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
+    const traceId = /^[0-9a-f]{32}$/.test(request.traceId) ? request.traceId : randomHex(16);
+    request.traceparent = `00-${traceId}-${randomHex(8)}-01`;
     request.principal = localPrincipal;
     request.userId = localPrincipal.userId;
     reply.header("x-trace-id", request.traceId);

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../observability/randomHex.js";
 
 const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const clientIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -17,7 +17,7 @@ export function traceIdFrom(headers: Record<string, HeaderValue>): string {
     const value = first(headers[name]);
     if (value && clientIdPattern.test(value)) return value;
   }
-  return randomBytes(16).toString("hex");
+  return randomHex(16);
 }
 
 function first(value: HeaderValue): string | undefined {

@@ -46,6 +46,8 @@ export interface OpenOptions {
   traceparent?: string;
   /** Route-level overrides of the engine's timeouts. */
   timeouts?: Partial<TimeoutsConfig> | undefined;
+  /** See StreamOptions.coalesce. */
+  coalesce?: boolean;
 }
 
 export interface OpenedStream {
@@ -158,7 +160,11 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       if (signal.aborted) throw signal.reason;
       const slot = await holdPolicy(admission, signal);
       try {
-        const iterator = engine.stream(request, { signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) })[Symbol.asyncIterator]();
+        const iterator = engine.stream(request, {
+          signal,
+          ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+          ...(options.coalesce ? { coalesce: true } : {}),
+        })[Symbol.asyncIterator]();
         const first = await iterator.next();
         if (signal.aborted) {
           // A limit fired as the part arrived: the caller has given up on this engine, so the stream goes unread.

@@ -205,14 +205,14 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     throw combine(plan, failures);
   }
 
-  const openOn = (target: RouteTarget, plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions) =>
+  const openOn = (target: RouteTarget, plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions, coalesce = false) =>
     instrumentEngineCall(
       settings.observers ?? {},
       { engine: target.guarded.engine.name, engineType: target.guarded.engine.type, request: { ...request, model: target.model }, traceparent: options.traceparent },
       (traceparent) =>
         target.guarded.open(
           { ...request, model: target.model },
-          { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}) },
+          { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}), ...(coalesce ? { coalesce } : {}) },
         ),
     );
 
@@ -223,7 +223,7 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
   // token can still go to the next target.
   const complete = (plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Completed> =>
     tryTargets(plan, options, async (target) => {
-      const opened = await openOn(target, plan, request, options);
+      const opened = await openOn(target, plan, request, options, true);
       return { target, opened, response: await collectStream(opened.parts) };
     });
 

@@ -58,7 +58,7 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
   let inFlight = 0;
   let closing: Promise<void> | undefined;
 
-  async function* stream(request: ChatRequest, { signal, traceparent }: StreamOptions): AsyncGenerator<StreamPart> {
+  async function* stream(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions): AsyncGenerator<StreamPart> {
     if (signal.aborted) throw abortError(signal);
     inFlight++;
     let body: Dispatcher.ResponseData["body"] | undefined;
@@ -110,6 +110,7 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
       try {
         for await (const bytes of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
           parser.feed(decoder.write(bytes));
+          if (coalesce) coalesceText(pending);
           for (let i = 0; i < pending.length; i++) {
             if (signal.aborted) throw abortError(signal);
             started = true;
@@ -198,6 +199,17 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
       return closing;
     },
   };
+}
+
+/** Merges runs of text parts in place: a collected answer pays per part, and its reader never sees the chunking. */
+function coalesceText(parts: StreamPart[]): void {
+  let kept = 0;
+  for (const part of parts) {
+    const last = kept > 0 ? parts[kept - 1] : undefined;
+    if (last?.type === "text-delta" && part.type === "text-delta") parts[kept - 1] = { type: "text-delta", text: last.text + part.text };
+    else parts[kept++] = part;
+  }
+  parts.length = kept;
 }
 
 function chatCompletionsUrl(baseUrl: string): URL {

@@ -3,7 +3,7 @@
  * fallbacks, metering into the ledger, metrics. `POST /v1/chat/completions` (without `stream`) and asynchronous
  * chat jobs both go through it, so a queued generation is limited, billed and cached exactly like a direct one.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../observability/randomHex.js";
 import type { Principal } from "../../auth/principal.js";
 import type { Router } from "../../routing/createRouter.js";
 import type { Logger } from "../../logger.js";
@@ -51,7 +51,7 @@ export async function completeChat(deps: CompleteChatDeps, input: CompleteChatIn
   const chatRequest = toChatRequest(body);
   const router = deps.router();
   const plan = router.planForModel(body.model);
-  const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
+  const id = `chatcmpl-${randomHex(12)}`;
   const created = Math.floor(Date.now() / 1000);
   const startedAt = performance.now();
   // Before the meter: a hit reaches no engine, so it reserves no budget and writes no ledger row.

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../observability/randomHex.js";
 import type { FastifyInstance } from "fastify";
 import type { Router } from "../../routing/createRouter.js";
 import type { Logger } from "../../logger.js";
@@ -66,7 +66,7 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const chatRequest = toChatRequest(body);
     const router = deps.router();
     const plan = router.planForModel(body.model);
-    const id = `chatcmpl-${randomBytes(12).toString("hex")}`;
+    const id = `chatcmpl-${randomHex(12)}`;
     const created = Math.floor(Date.now() / 1000);
     const options = { signal, traceparent: request.traceparent };
     const startedAt = performance.now();

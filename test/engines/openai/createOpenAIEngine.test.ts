@@ -102,6 +102,19 @@ test("streams text deltas that join to the upstream's text, then finish, then us
     ]);
   }));
 
+test("coalesce (a collected answer): text arriving in one read comes as one part, and nothing else changes", () =>
+  withFixture(async ({ mock, engine }) => {
+    // The mock writes the whole stream at once, so every chunk arrives in the same read.
+    mock.script = () => ({ chunks: ["Hel", "lo", ", wor", "ld"], usage: { prompt_tokens: 11, completion_tokens: 4 } });
+    const parts: StreamPart[] = [];
+    for await (const part of engine.stream(helloRequest, { signal: new AbortController().signal, coalesce: true })) parts.push(part);
+    assert.deepEqual(parts, [
+      { type: "text-delta", text: "Hello, world" },
+      { type: "finish", reason: "stop" },
+      { type: "usage", usage: { inputTokens: 11, outputTokens: 4, totalTokens: 15 } },
+    ]);
+  }));
+
 test("tool-call deltas merge via collectStream into the upstream's tool calls", () =>
   withFixture(async ({ mock, engine }) => {
     const calls = [
