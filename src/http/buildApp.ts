@@ -101,9 +101,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     trustProxy: typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: () => randomUUID(),
     // One access line per request is written by observeRequests; the ids come from the logger's context mixin,
-    // so the per-request child needs no bindings of its own.
+    // so a request needs no child logger of its own: request.log is the process logger.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: (logger) => logger.child({}),
+    childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
     ajv: {
       // A wrong type is the client's mistake to hear about, not something to coerce or silently drop.

@@ -8,7 +8,6 @@
  */
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
-import type {} from "@fastify/helmet";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 
@@ -63,8 +62,7 @@ export function registerOpenApi(app: FastifyInstance, options: OpenApiOptions = 
   app.addHook("onRoute", (route) => {
     const underDocs = route.prefix === DOCS_PREFIX || route.prefix.startsWith(`${DOCS_PREFIX}/`);
     if (!underDocs || route.config?.policy !== undefined) return;
-    route.config = { ...route.config, policy: "public" };
-    route.helmet = { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } };
+    route.config = { ...route.config, policy: "public", securityHeaders: { contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } } };
   });
 
   app.register(fastifySwagger, {

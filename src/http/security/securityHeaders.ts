@@ -4,21 +4,65 @@
  * proxy's X-Forwarded-Proto): on plain HTTP it means nothing, and a development server on http://localhost must
  * not pin a browser to HTTPS for a year.
  *
- * Helmet and the HSTS hook write onto the raw response, so responses that hijack it (SSE) carry them too.
+ * helmet decides the headers, but once per set of options rather than per request: @fastify/helmet builds a new
+ * helmet (parsing the CSP directives again) on every request, which cost more than authentication. None of these
+ * headers depends on the request. They are written onto the raw response, so responses that hijack it (SSE)
+ * carry them too.
  */
 import type { FastifyInstance } from "fastify";
-import helmet from "@fastify/helmet";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import helmet, { type HelmetOptions } from "helmet";
+
+type CspOptions = NonNullable<Parameters<typeof helmet.contentSecurityPolicy>[0]>;
 
 export const HSTS_VALUE = "max-age=31536000; includeSubDomains";
 
-export function securityHeaders(app: FastifyInstance): void {
-  app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    frameguard: { action: "deny" },
-    // Helmet can only send it always or never; the hook below decides per request.
-    strictTransportSecurity: false,
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** This route's content security policy, instead of the API's (the docs UI needs scripts and styles). */
+    securityHeaders?: { contentSecurityPolicy: CspOptions };
+  }
+}
+
+const apiOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  frameguard: { action: "deny" },
+  // Helmet can only send it always or never; the hook below decides per request.
+  strictTransportSecurity: false,
+} satisfies HelmetOptions;
+
+type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/** What helmet would set for `options`, found by running it once against a response that records. */
+export function helmetHeaders(options: HelmetOptions): HeaderList {
+  const headers: Array<[string, string]> = [];
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.push([name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value)]);
+      return recorder;
+    },
+    removeHeader() {},
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
   });
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.protocol === "https") reply.raw.setHeader("strict-transport-security", HSTS_VALUE);
+  return headers;
+}
+
+export function securityHeaders(app: FastifyInstance): void {
+  const api = helmetHeaders(apiOptions);
+  // Per route configuration object, so a route with its own options is worked out on its first request.
+  const byRoute = new WeakMap<object, HeaderList>();
+  app.addHook("onRequest", (request, reply, done) => {
+    const config = request.routeOptions.config;
+    let headers = api;
+    if (config.securityHeaders !== undefined) {
+      headers = byRoute.get(config) ?? helmetHeaders({ ...apiOptions, contentSecurityPolicy: config.securityHeaders.contentSecurityPolicy });
+      byRoute.set(config, headers);
+    }
+    const raw = reply.raw;
+    for (const [name, value] of headers) raw.setHeader(name, value);
+    if (request.protocol === "https") raw.setHeader("strict-transport-security", HSTS_VALUE);
+    done();
   });
 }
