@@ -1,9 +1,12 @@
 /**
  * Server-sent events on a raw response, honouring backpressure: when the socket's buffer is full, writing waits
  * for 'drain' (or for the client to go away), so a slow reader never makes the server buffer without bound.
+ *
+ * Events written in the same turn of the event loop (parts that arrived from the upstream together) leave in one
+ * socket write: the response is corked at the first and uncorked once the turn's work is done. An event produced
+ * alone still goes out at the end of its own turn, so nothing waits for company.
  */
 import type { ServerResponse } from "node:http";
-import { once } from "node:events";
 
 export interface SseStream {
   /** Writes one event; resolves false when the client has gone and nothing more should be sent. */
@@ -30,6 +33,13 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
   response.once("close", () => {
     closed = true;
   });
+  // HTTP/2's compatibility response has no cork(); its frames are the stream's own business.
+  const corkable = typeof response.cork === "function";
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    if (!response.destroyed) response.uncork();
+  };
 
   return {
     get closed() {
@@ -38,8 +48,22 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
     async send(data, event) {
       if (closed || response.destroyed) return false;
       const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+      if (corkable && !corked) {
+        corked = true;
+        response.cork();
+        process.nextTick(uncork);
+      }
       if (response.write(frame)) return true;
-      await Promise.race([once(response, "drain"), once(response, "close")]);
+      // Whichever comes first removes both listeners: a long stream to a slow reader waits here many times.
+      await new Promise<void>((resolve) => {
+        const settle = () => {
+          response.off("drain", settle);
+          response.off("close", settle);
+          resolve();
+        };
+        response.on("drain", settle);
+        response.on("close", settle);
+      });
       return !closed && !response.destroyed;
     },
     end() {
