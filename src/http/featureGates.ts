@@ -14,12 +14,13 @@ const gated: ReadonlyArray<{ prefix: string; flag: keyof FeaturesConfig }> = [
 ];
 
 export function featureGates(app: FastifyInstance, features: () => Readonly<FeaturesConfig>): void {
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", (request, _reply, done) => {
     const route = request.routeOptions.url;
-    if (route === undefined) return;
-    const gate = gated.find((entry) => route.startsWith(entry.prefix));
+    const gate = route === undefined ? undefined : gated.find((entry) => route.startsWith(entry.prefix));
     if (gate && !features()[gate.flag]) {
-      throw new GatewayError("not_found", `this feature is switched off (features.${gate.flag})`);
+      done(new GatewayError("not_found", `this feature is switched off (features.${gate.flag})`));
+      return;
     }
+    done();
   });
 }

@@ -8,8 +8,9 @@ import { GatewayError } from "../errors.js";
 
 export function requestDeadline(app: FastifyInstance, requestMs: number): void {
   const timers = new WeakMap<object, NodeJS.Timeout>();
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.routeOptions.config?.routeClass === "chat") return;
+  // Callback hooks rather than async ones: they run on every request, and an async hook costs a promise each.
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.routeOptions.config?.routeClass === "chat") return done();
     const timer = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
       request.log.warn({ requestMs }, "request deadline passed");
@@ -17,8 +18,10 @@ export function requestDeadline(app: FastifyInstance, requestMs: number): void {
     }, requestMs);
     timer.unref();
     timers.set(request, timer);
+    done();
   });
-  app.addHook("onResponse", async (request) => {
+  app.addHook("onResponse", (request, _reply, done) => {
     clearTimeout(timers.get(request));
+    done();
   });
 }

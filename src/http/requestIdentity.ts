@@ -23,12 +23,13 @@ export function requestIdentity(app: FastifyInstance): void {
   app.decorateRequest("traceparent", "");
   app.decorateRequest("userId", "");
   app.decorateRequest("principal", null as unknown as Principal);
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     request.traceId = traceIdFrom(request.headers);
     const traceId = /^[0-9a-f]{32}$/.test(request.traceId) ? request.traceId : randomHex(16);
     request.traceparent = `00-${traceId}-${randomHex(8)}-01`;
     request.principal = localPrincipal;
     request.userId = localPrincipal.userId;
     reply.header("x-trace-id", request.traceId);
+    done();
   });
 }
