@@ -13,7 +13,7 @@ import { credentialFrom } from "./credentialFrom.js";
 import { API_KEY_PREFIX } from "./generateApiKey.js";
 import { hashApiKey } from "./hashApiKey.js";
 import { localPrincipal, type Principal } from "./principal.js";
-import { safeEqual } from "./safeEqual.js";
+import { timingSafeEqual } from "node:crypto";
 
 export interface Authenticator {
   authenticate(headers: IncomingHttpHeaders): Promise<Principal | AuthFailure>;
@@ -47,8 +47,11 @@ export function createAuthenticator(
   // keys cannot crowd real ones out of the cache.
   const cache = createTtlCache<ApiKey>({ ttlMs: options.keyCacheTtlMs ?? 10_000, maxEntries: options.keyCacheMaxEntries ?? 1_000, now });
 
-  const fromApiKey = async (token: string): Promise<Principal | AuthFailure> => {
-    const hash = hashApiKey(token);
+  // The bootstrap key's hash, once: every request's token is hashed anyway (the API key lookup needs it), and
+  // comparing the two hashes in constant time says nothing about the key, its length included.
+  const adminKeyHash = auth.adminKey === undefined ? undefined : Buffer.from(hashApiKey(auth.adminKey), "hex");
+
+  const fromApiKey = async (token: string, hash: string): Promise<Principal | AuthFailure> => {
     let key = cache.get(hash);
     if (key === undefined) {
       key = await apiKeys.findByHash(hash);
@@ -67,9 +70,10 @@ export function createAuthenticator(
       if (auth.mode === "none") return localPrincipal;
       const token = credentialFrom(headers);
       if (token === undefined) return authFailure("missing", "authentication required: send Authorization: Bearer <API key or token>");
-      if (auth.adminKey !== undefined && safeEqual(token, auth.adminKey)) return bootstrapAdminPrincipal;
+      const hash = hashApiKey(token);
+      if (adminKeyHash !== undefined && timingSafeEqual(Buffer.from(hash, "hex"), adminKeyHash)) return bootstrapAdminPrincipal;
       if (token.startsWith(API_KEY_PREFIX)) {
-        return keysEnabled ? fromApiKey(token) : authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
+        return keysEnabled ? fromApiKey(token, hash) : authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
       }
       if (token.split(".").length === 3) {
         return verifyJwt ? verifyJwt(token) : authFailure("invalid", "bearer tokens (JWT) are not accepted by this server (auth.mode is keys)");
