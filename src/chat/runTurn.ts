@@ -240,9 +240,14 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
   return events();
 }
 
-/** Engines that stream tool calls without ids (some do) get one here, so results can answer them. */
+/** Calls without an id (some engines stream none), or repeating one, get their own here, so each result answers one call. */
 function withIds(calls: readonly ToolCall[]): ToolCall[] {
-  return calls.map((call) => (call.id ? call : { ...call, id: `call_${randomUUID().replaceAll("-", "")}` }));
+  const seen = new Set<string>();
+  return calls.map((call) => {
+    const unique = call.id !== "" && !seen.has(call.id);
+    seen.add(call.id);
+    return unique ? call : { ...call, id: `call_${randomUUID().replaceAll("-", "")}` };
+  });
 }
 
 function toolEvent(outcome: ToolOutcome, step: number): Extract<SessionEvent, { event: "tool" }>["data"] {

@@ -100,6 +100,7 @@ for (const storeUnderTest of stores) {
           tools: {
             maxSteps: 3,
             timeoutMs: 5000,
+            maxCallsPerStep: 6,
             http: [
               http("weather", "/weather", { headers: { authorization: `Bearer ${TOOL_SECRET}` } }),
               http("weather_get", "/weather", { method: "GET" }),
@@ -288,6 +289,43 @@ for (const storeUnderTest of stores) {
         ["call_b1", "call_b2", "call_b3", "call_b4"],
       );
       for (const result of results) assert.ok("error" in (JSON.parse(result.content ?? "") as object));
+    });
+
+    test("calls without an id, or repeating one, get ids of their own so each result answers one call", async () => {
+      mock.reset();
+      const city = '{"city":"Oslo"}';
+      mock.script = (request) =>
+        toolMessagesOf(request).length > 0
+          ? { text: "ok" }
+          : {
+              toolCalls: [
+                { id: "", name: "weather", arguments: city },
+                { id: "call_same", name: "weather", arguments: city },
+                { id: "call_same", name: "weather", arguments: city },
+              ],
+            };
+      const events = await chat({ message: "Ids, please", tools: ["weather"] });
+      const ids = data<ToolEvent>(events, "tool").map((event) => event.id);
+      assert.equal(new Set(ids).size, 3);
+      assert.ok(ids.includes("call_same"));
+      const called = assistantCallsOf(mock.requests[1]).map((c) => c.id);
+      assert.deepEqual(new Set(toolMessagesOf(mock.requests[1]).map((m) => m.tool_call_id)), new Set(called));
+      assert.equal(new Set(called).size, 3);
+      assert.ok(called.every((id) => id !== ""));
+    });
+
+    test("calls beyond maxCallsPerStep in one answer are answered without running", async () => {
+      mock.reset();
+      tools.requests = [];
+      const calls = Array.from({ length: 7 }, (_, i) => ({ id: `call_m${i}`, name: "weather", arguments: `{"city":"City ${i}"}` }));
+      mock.script = toolConversation(calls, () => ({ text: "Seven cities." }));
+      const events = await chat({ message: "Seven at once", tools: ["weather"] });
+      const byId = new Map(data<ToolEvent>(events, "tool").map((event) => [event.id, event]));
+      assert.equal(byId.size, 7);
+      assert.equal(byId.get("call_m6")?.error?.code, "too_many_calls");
+      assert.equal([...byId.values()].filter((event) => event.result !== undefined).length, 6);
+      assert.equal(tools.requests.length, 6, "the seventh never reached the tool server");
+      assert.equal(events.at(-1)?.event, "done");
     });
 
     test("a tool the gateway does not offer is refused with 400 before anything is stored", async () => {
