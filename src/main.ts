@@ -32,6 +32,8 @@ import { defineMaintenanceJobs, scheduleMaintenanceJobs } from "./jobs/maintenan
 import { defineDocumentIngestJob } from "./documents/documentIngestJob.js";
 import { completeChat } from "./http/openai/completeChat.js";
 import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
+import { createRetriever } from "./documents/createRetriever.js";
+import { createToolbox } from "./tools/createToolbox.js";
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -118,7 +120,13 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   let features = config.features;
   const sessionCache =
     redis && config.chat.sessionCacheTtlSeconds > 0 ? createSessionCache({ client: redis.client, ttlSeconds: config.chat.sessionCacheTtlSeconds, logger }) : undefined;
+  // One retriever for the search route, chat retrieval and the search_documents tool, so they rank alike.
+  const retriever = createRetriever({ documents: store.documents });
+  const tools = createToolbox({ config: config.tools, retriever, messages: store.messages });
   const chat = createSessionChat({
+    retriever,
+    tools,
+    tracer,
     sessionCache,
     store,
     router: routing.router,
@@ -163,6 +171,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     onKeyEvent: (event, data) => void webhooks.emit(event, data),
     jobs,
     chatJobs,
+    retriever,
   });
 
   try {
@@ -173,6 +182,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await jobs.close(0);
+    await tools.close();
     await routing.close();
     await meter.close();
     await webhooks.stop();
@@ -210,6 +220,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       // Running jobs (generations, deliveries) finish within their grace period while engines, meter and store
       // are still open; with BullMQ, what is left waits in Redis for another replica or the next start.
       await jobs.close(config.jobs.closeGraceMs);
+      await tools.close();
       await routing.close();
       // After the drain every request has settled: write the last ledger rows and let queued webhooks go, while
       // the store is still open to record them.

@@ -1,35 +1,44 @@
 /**
- * The session chat pipeline: find or create the session, pick the plan (request, A/B variant, affinity), assemble
- * the prompt from its history window, run the router, and persist both turns. The assistant turn is written first
- * as `incomplete` and finished at the end, so a crash, an abort or an engine failure never loses the user's
- * message or leaves a turn marked complete. With a session cache, the session and its history window come from
- * Redis when current, and every write refreshes or drops the cached copy.
+ * The session chat pipeline: find or create the session, pick the plan (request, A/B variant, affinity), retrieve
+ * sources when asked (`rag`), assemble the prompt from its history window, run the router (and the tool loop,
+ * see runTurn), and persist the turn. The assistant turn is written first as `incomplete` and finished at the end,
+ * so a crash, an abort or an engine failure never loses the user's message or leaves a turn marked complete.
+ * Everything that can refuse the turn (bad input, retrieval, budgets) runs before anything is stored. With a
+ * session cache, the session and its history window come from Redis when current, and every write refreshes or
+ * drops the cached copy.
  */
 import { randomUUID } from "node:crypto";
+import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/openStore.js";
 import type { Session } from "../store/sessions.js";
 import type { Message } from "../store/messages.js";
-import type { FinishReason, Usage } from "../engines/spec.js";
 import type { Router } from "../routing/createRouter.js";
 import { ensureUsable } from "../routing/createRouter.js";
-import { createResponseAccumulator } from "../engines/createResponseAccumulator.js";
-import { GatewayError, isAbortError, isGatewayError } from "../errors.js";
+import { GatewayError } from "../errors.js";
 import { buildPrompt } from "./buildPrompt.js";
 import { guardStore } from "./guardStore.js";
 import { chooseVariant, type ChosenVariant } from "./chooseVariant.js";
 import type { Principal } from "../auth/principal.js";
 import type { Meter } from "../metering/createMeter.js";
 import { failureOutcome } from "../metering/meterParts.js";
-import { outputBytesOf } from "../metering/estimateTokens.js";
 import type { Metrics } from "../observability/createMetrics.js";
-import { beginPlanMetering } from "../metering/beginPlanMetering.js";
 import { annotateRequestContext } from "../observability/requestContext.js";
 import type { SessionCache } from "./createSessionCache.js";
+import type { Retriever } from "../documents/createRetriever.js";
+import { viewerOf } from "../documents/viewerOf.js";
+import type { Toolbox, ToolLoopSettings } from "../tools/createToolbox.js";
+import { toolDefinition } from "../tools/serverTool.js";
+import { ragOptions, retrieveSources, type RagRequest } from "./retrieveSources.js";
+import { systemWithSources } from "./sourcesPrompt.js";
+import { meterTurn } from "./meterTurn.js";
+import { createTurnRecorder } from "./recordTurn.js";
+import { openTurn } from "./runTurn.js";
+import type { SessionEvent } from "./sessionEvents.js";
 
 export interface SessionChatRequest {
   userId: string;
-  /** Whose budgets and token limits the turn counts against. */
+  /** Whose budgets and token limits the turn counts against, and whose access level retrieval and tools read at. */
   principal: Principal;
   /** The HTTP request id, for the usage ledger. */
   requestId: string;
@@ -39,19 +48,14 @@ export interface SessionChatRequest {
   model?: string | undefined;
   system?: string | undefined;
   projectId?: string | undefined;
+  /** Retrieval into the prompt, in the request's project (else the session's). */
+  rag?: RagRequest | undefined;
+  /** Server-side tools offered to the model: true for every enabled one, or their names. */
+  tools?: boolean | readonly string[] | undefined;
   traceId: string;
   traceparent?: string | undefined;
   signal: AbortSignal;
 }
-
-export type SessionEvent =
-  | {
-      event: "meta";
-      data: { sessionId: string; messageId: string; traceId: string; engine: string; model: string; experiment?: { id: string; variant: string } };
-    }
-  | { event: "token"; data: { text: string } }
-  | { event: "done"; data: { usage: Usage | null; finishReason: FinishReason | null; durationMs: number } }
-  | { event: "error"; data: { code: string; message: string } };
 
 export interface SessionChatDeps {
   store: Store;
@@ -61,10 +65,16 @@ export interface SessionChatDeps {
   meter: Meter;
   /** features.experiments, read per turn so a reload switches A/B assignment off or on. */
   experimentsEnabled?: () => boolean;
-  /** Chat stream metrics (started, completed, errors, duration, tokens). */
+  /** Chat stream metrics (started, completed, errors, duration, tokens) and tool metrics. */
   metrics?: Metrics | undefined;
   /** Session metadata and history in Redis, read before the store and refreshed on every write. */
   sessionCache?: SessionCache | undefined;
+  /** Documents for `rag`; without it a turn asking for retrieval is refused. */
+  retriever?: Retriever | undefined;
+  /** Server-side tools; without it a turn naming a tool is refused. */
+  tools?: Toolbox | undefined;
+  /** Tool call spans, when tracing is on. */
+  tracer?: Tracer | undefined;
 }
 
 export interface SessionChat {
@@ -76,6 +86,9 @@ export interface SessionChat {
   /** Deactivates a session of the user (false: there was none) and drops its cached copy. */
   remove(sessionId: string, userId: string): Promise<boolean>;
 }
+
+/** Without a toolbox no tool is offered, so the loop never runs past its first call. */
+const NO_TOOLS: ToolLoopSettings = { maxSteps: 1, timeoutMs: 1, maxCallsPerStep: 1 };
 
 export function createSessionChat(deps: SessionChatDeps): SessionChat {
   const { store, logger } = deps;
@@ -89,6 +102,8 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
     async start(request) {
       const startedAt = performance.now();
       const router = deps.router();
+      const tools = deps.tools ? deps.tools.select(request.tools) : noToolbox(request.tools);
+      const rag = ragOptions(request.rag);
       const cache = deps.sessionCache;
       const cached = request.sessionId && cache ? await cache.read(request.sessionId, request.userId, deps.historyWindow) : undefined;
       const existing = cached?.hit
@@ -98,6 +113,10 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
           : undefined;
       if (request.sessionId && !existing) {
         throw new GatewayError("not_found", `session ${request.sessionId} not found`, { param: "sessionId" });
+      }
+      const projectId = request.projectId ?? existing?.projectId ?? undefined;
+      if (rag && projectId === undefined) {
+        throw new GatewayError("invalid_request", "rag needs a project: send projectId, or continue a session that has one", { param: "projectId" });
       }
       const sessionId = existing?.id ?? randomUUID();
       annotateRequestContext({ sessionId });
@@ -114,154 +133,74 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
           await cache.fill(existing.id, { session: existing, history, window: deps.historyWindow }, cached.generation);
         }
       }
-      const prompt = buildPrompt(history, request.message, variant?.variant.system ?? request.system);
-      // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session.
-      const ticket = await beginPlanMetering(deps, plan, {
+      const viewer = viewerOf(request.principal);
+      let sources;
+      if (rag && projectId !== undefined) {
+        if (!deps.retriever) throw new GatewayError("invalid_request", "retrieval is not available on this gateway", { param: "rag" });
+        sources = await retrieveSources(deps.retriever, viewer, { message: request.message, projectId }, rag, request.signal);
+      }
+      const citations = sources?.map((source) => source.citation);
+      const prompt = buildPrompt(history, request.message, systemWithSources(variant?.variant.system ?? request.system, sources));
+      // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session. The
+      // reservation counts the prompt as sent: retrieved sources and tool definitions included.
+      const metering = meterTurn(deps, plan, {
         principal: request.principal,
-        messages: prompt,
         maxTokens: variant?.variant.params?.maxTokens,
         traceId: request.traceId,
         requestId: request.requestId,
       });
+      const ticket = await metering.beginStep(prompt, tools.map(toolDefinition));
 
       let session: Session;
-      let userMessage: Message;
-      let assistant: Message;
+      let written: Message[];
       const recorded = variant ? { experimentId: variant.experimentId, variant: variant.variant.name } : {};
       try {
         session =
           existing ??
           (await guardStore(() => store.sessions.create({ id: sessionId, userId: request.userId, projectId: request.projectId ?? null })));
-        const appended = await guardStore(() =>
+        written = await guardStore(() =>
           store.messages.append(session.id, [
             { role: "user", content: request.message, status: "complete", traceId: request.traceId, ...recorded },
-            { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded },
+            { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded, citations: citations ?? null },
           ]),
         );
-        const [asked, stored] = appended;
-        if (!asked || !stored) throw new GatewayError("internal_error", "the assistant message was not stored");
-        userMessage = asked;
-        assistant = stored;
+        if (written.length !== 2) throw new GatewayError("internal_error", "the assistant message was not stored");
         // Another replica's next turn must see this one's messages, even while it is still streaming.
         await cache?.invalidate(session.id);
       } catch (error) {
-        ticket.settle({ ...failureOutcome(error, request.signal), latencyMs: performance.now() - startedAt });
+        const failure = { ...failureOutcome(error, request.signal), latencyMs: performance.now() - startedAt };
+        ticket.settle(failure);
+        metering.end(failure);
         throw error;
       }
 
-      const response = createResponseAccumulator();
-      let served: { engine: string; model: string; ttftMs: number } | undefined;
-      let completed = false;
-      let persisted = false;
-
-      // Runs once, whichever way the turn ends: finished, failed, aborted, or abandoned by its consumer.
-      const persist = async (failure?: unknown): Promise<void> => {
-        if (persisted) return;
-        persisted = true;
-        const { text, toolCalls, usage } = response.result();
-        ticket.settle({
-          engine: served?.engine,
-          model: served?.model,
-          usage,
-          outputBytes: outputBytesOf({ text, toolCalls }),
-          ...(completed ? { status: "complete" } : failureOutcome(failure, request.signal)),
-          latencyMs: performance.now() - startedAt,
-          ttftMs: served?.ttftMs,
-        });
-        const finished: Message = {
-          ...assistant,
-          content: text,
-          status: completed ? "complete" : "incomplete",
-          toolCalls: toolCalls.length > 0 ? toolCalls : null,
-          inputTokens: usage?.inputTokens ?? null,
-          outputTokens: usage?.outputTokens ?? null,
-          engine: served?.engine ?? null,
-          model: served?.model ?? null,
-          ttftMs: served?.ttftMs ?? null,
-          latencyMs: Math.round(performance.now() - startedAt),
-          // A client that left is not the engine's failure: only real failures carry a code.
-          errorCode: failure === undefined || request.signal.aborted || isAbortError(failure) ? null : isGatewayError(failure) ? failure.code : "internal_error",
-        };
-        let written = false;
-        try {
-          const { content, status, toolCalls: calls, inputTokens, outputTokens, engine, model, ttftMs, latencyMs, errorCode } = finished;
-          await store.messages.finish(assistant.id, { content, status, toolCalls: calls, inputTokens, outputTokens, engine, model, ttftMs, latencyMs, errorCode });
-          if (completed && served) await store.sessions.setEngine(session.id, served.engine, served.model);
-          written = true;
-        } catch (error) {
-          logger.error({ err: error, sessionId: session.id, messageId: assistant.id }, "failed to persist the assistant message");
-        }
-        await refreshCache(written ? finished : undefined);
-      };
-
-      // The next turn's snapshot is known here (the window plus this turn), so it is written rather than left to
-      // the next reader; the session row is read back for its counters, title and timestamps.
-      const refreshCache = async (finished: Message | undefined): Promise<void> => {
-        if (!cache) return;
-        const generation = await cache.invalidate(session.id);
-        if (generation === undefined || !finished) return;
-        try {
-          const fresh = await store.sessions.get(session.id, request.userId);
-          if (!fresh) return;
-          const window = deps.historyWindow;
-          await cache.fill(session.id, { session: fresh, history: [...history, userMessage, finished], window }, generation);
-        } catch (error) {
-          logger.debug({ err: error, sessionId: session.id }, "session cache: refreshing after the turn failed");
-        }
-      };
-
-      let opened: Awaited<ReturnType<Router["open"]>>;
-      try {
-        const affinity = !variant && request.engine === undefined && session.engine && session.model ? { engine: session.engine, model: session.model } : undefined;
-        // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
-        const params = { ...(variant ? variant.params : {}), ...(ticket.maxTokens === undefined ? {} : { maxTokens: ticket.maxTokens }) };
-        opened = await router.open(plan, { messages: prompt, ...params }, {
-          signal: request.signal,
-          prefer: affinity,
-          ...(request.traceparent ? { traceparent: request.traceparent } : {}),
-        });
-      } catch (error) {
-        await persist(error);
-        throw error;
-      }
-      served = { engine: opened.target.guarded.engine.name, model: opened.target.model, ttftMs: opened.opened.ttftMs };
-      const meta = {
-        sessionId: session.id,
-        messageId: assistant.id,
-        traceId: request.traceId,
-        engine: served.engine,
-        model: served.model,
-        ...(variant ? { experiment: { id: variant.experimentId, variant: variant.variant.name } } : {}),
-      };
-      const stream = opened.opened.parts;
-
-      async function* events(): AsyncGenerator<SessionEvent> {
-        try {
-          yield { event: "meta", data: meta };
-          for await (const part of stream) {
-            response.add(part);
-            if (part.type === "text-delta") yield { event: "token", data: { text: part.text } };
-          }
-          completed = true;
-          await persist();
-          const { usage, finishReason } = response.result();
-          yield {
-            event: "done",
-            data: { usage: usage ?? null, finishReason: finishReason ?? null, durationMs: Math.round(performance.now() - startedAt) },
-          };
-        } catch (error) {
-          await persist(error);
-          if (request.signal.aborted || isAbortError(error)) return;
-          if (!isGatewayError(error)) logger.error({ err: error, sessionId: session.id }, "session chat stream failed");
-          const failure = isGatewayError(error) ? error : new GatewayError("internal_error", "the generation failed");
-          yield { event: "error", data: { code: failure.code, message: failure.message } };
-        } finally {
-          await persist();
-        }
-      }
-      return events();
+      return openTurn({
+        router,
+        plan,
+        logger,
+        request,
+        session,
+        variant,
+        prompt,
+        tools,
+        settings: deps.tools?.settings ?? NO_TOOLS,
+        toolContext: { viewer, sessionId: session.id, projectId },
+        observers: { metrics: deps.metrics, tracer: deps.tracer, logger },
+        metering,
+        recorder: createTurnRecorder({ store, logger, cache, historyWindow: deps.historyWindow, session, userId: request.userId, history, written }),
+        first: { assistant: written[1] as Message, ticket },
+        citations,
+        startedAt,
+      });
     },
   };
 }
 
-export type { ChosenVariant };
+function noToolbox(requested: SessionChatRequest["tools"]): [] {
+  if (Array.isArray(requested) && requested.length > 0) {
+    throw new GatewayError("invalid_request", "server-side tools are not available on this gateway", { param: "tools" });
+  }
+  return [];
+}
+
+export type { ChosenVariant, SessionEvent };

@@ -11,6 +11,7 @@ import { jobsSchema } from "./jobsSchema.js";
 import { documentsSchema } from "./documentsSchema.js";
 import { chatModelsOf, embeddingIssues, embeddingModelsOf, embeddingsSchema, localEmbeddingFields, openAIEmbeddingFields } from "./embeddingsSchema.js";
 import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
+import { toolsSchema } from "./toolsSchema.js";
 
 const engineName = z
   .string()
@@ -187,6 +188,8 @@ export const configSchema = z
     loadShedding: loadSheddingSchema.prefault({}),
     features: featuresSchema.prefault({}),
     documents: documentsSchema.prefault({}),
+    /** Server-side tools of the session API. */
+    tools: toolsSchema.prefault({}),
     retention: retentionSchema.prefault({}),
     usage: usageRollupSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */

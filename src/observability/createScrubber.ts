@@ -40,6 +40,7 @@ export function secretsOf(config: {
   webhooks?: ReadonlyArray<{ secret: string }>;
   metrics?: { token?: string | undefined };
   telemetry?: { otlp?: { headers: Readonly<Record<string, string>> } | undefined };
+  tools?: { http: ReadonlyArray<{ headers: Readonly<Record<string, string>> }> };
 }): string[] {
   const found: string[] = [];
   for (const engine of config.engines) {
@@ -54,5 +55,7 @@ export function secretsOf(config: {
   if (config.metrics?.token) found.push(config.metrics.token);
   // Collector headers are usually credentials (an API key, a bearer token).
   for (const value of Object.values(config.telemetry?.otlp?.headers ?? {})) if (value.length >= 8) found.push(value);
+  // An http tool's headers exist to carry its credentials.
+  for (const tool of config.tools?.http ?? []) for (const value of Object.values(tool.headers)) if (value.length >= 8) found.push(value);
   return found;
 }

@@ -2,10 +2,14 @@
 import { randomUUID } from "node:crypto";
 import type { ToolCall } from "../engines/spec.js";
 import type { MessageRow } from "./schema.js";
-import type { Message, NewMessage } from "./messages.js";
+import type { Citation, Message, NewMessage } from "./messages.js";
 
 export function serializeToolCalls(toolCalls: ToolCall[] | null): string | null {
   return toolCalls === null ? null : JSON.stringify(toolCalls);
+}
+
+export function serializeCitations(citations: Citation[] | null): string | null {
+  return citations === null ? null : JSON.stringify(citations);
 }
 
 export function toMessageRow(message: NewMessage, sessionId: string, seq: number, createdAt: number): MessageRow {
@@ -31,6 +35,7 @@ export function toMessageRow(message: NewMessage, sessionId: string, seq: number
     variant: message.variant ?? null,
     feedback_score: null,
     feedback_at: null,
+    citations: serializeCitations(message.citations ?? null),
   };
 }
 
@@ -57,5 +62,7 @@ export function toMessage(row: MessageRow): Message {
     experimentId: row.experiment_id,
     variant: row.variant,
     feedbackScore: row.feedback_score,
+    // Written only by this store, from Citation[], like tool_calls.
+    citations: row.citations === null ? null : (JSON.parse(row.citations) as Citation[]),
   };
 }

@@ -6,12 +6,24 @@ import type { Kysely } from "kysely";
 import type { ToolCall } from "../engines/spec.js";
 import { GatewayError } from "../errors.js";
 import type { Database } from "./schema.js";
-import { serializeToolCalls, toMessage, toMessageRow } from "./messageRows.js";
+import { serializeCitations, serializeToolCalls, toMessage, toMessageRow } from "./messageRows.js";
 import { setMessageFeedback } from "./setMessageFeedback.js";
 import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 import { systemClock, type Clock } from "./clock.js";
 
 export type MessageStatus = "complete" | "incomplete";
+
+/** A retrieved source the answer's prompt carried, numbered as the prompt numbered it ([1], [2], …). */
+export interface Citation {
+  n: number;
+  documentId: string;
+  title: string;
+  /** The chunk retrieved; null for a document reached through references, which contributes its excerpt. */
+  chunkId: number | null;
+  score: number;
+  headingPath: string;
+  excerpt: string;
+}
 
 export interface Message {
   id: string;
@@ -35,6 +47,8 @@ export interface Message {
   experimentId: string | null;
   variant: string | null;
   feedbackScore: number | null;
+  /** Sources retrieval put into the prompt of this answer (session chat with `rag`); null without retrieval. */
+  citations: Citation[] | null;
 }
 
 /** Set by the store (identity, order, time) or only later, by finish() and setFeedback(). */
@@ -48,7 +62,8 @@ type OptionalOnAppend =
   | "inputTokens"
   | "outputTokens"
   | "experimentId"
-  | "variant";
+  | "variant"
+  | "citations";
 
 export type NewMessage = Omit<Message, AssignedLater | OptionalOnAppend> & Partial<Pick<Message, OptionalOnAppend>>;
 
@@ -63,6 +78,7 @@ export interface MessagePatch {
   ttftMs?: number | null;
   latencyMs?: number | null;
   errorCode?: string | null;
+  citations?: Citation[] | null;
 }
 
 export interface MessagePage {
@@ -144,6 +160,7 @@ export function createMessageStore(db: Kysely<Database>, options: { now?: Clock 
           ttft_ms: patch.ttftMs,
           latency_ms: patch.latencyMs,
           error_code: patch.errorCode,
+          citations: patch.citations === undefined ? undefined : serializeCitations(patch.citations),
         })
         .where("id", "=", id)
         .executeTakeFirst();

@@ -54,6 +54,8 @@ export interface MessagesTable {
   variant: string | null;
   feedback_score: number | null;
   feedback_at: number | null;
+  /** JSON text of Citation[]: the retrieved sources the answer's prompt carried. */
+  citations: string | null;
 }
 
 export interface ExperimentsTable {

@@ -68,7 +68,16 @@ const specs: Record<string, RouteSpec> = {
   },
   "POST /api/v2/chat/stream": {
     setup: async (gateway) => ({ sessionId: (await chatTurn(gateway)).sessionId }),
-    valid: ({ sessionId }) => ({ message: "hi", sessionId: sessionId!, engine: "vllm", model: "mock-model", system: "be brief", projectId: "fuzz" }),
+    valid: ({ sessionId }) => ({
+      message: "hi",
+      sessionId: sessionId!,
+      engine: "vllm",
+      model: "mock-model",
+      system: "be brief",
+      projectId: "fuzz",
+      rag: { topK: 3, threshold: 0, expand: 1 },
+      tools: ["search_documents", "get_session_history"],
+    }),
   },
   "POST /api/v2/chat/feedback": {
     setup: async (gateway) => ({ messageId: (await chatTurn(gateway)).messageId }),

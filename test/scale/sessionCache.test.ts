@@ -172,6 +172,7 @@ test("a fill that raced a write is refused: the generation read before the store
       experimentId: null,
       variant: null,
       feedbackScore: null,
+      citations: null,
     });
     const before = await cache.read(id, "u1", 2);
     assert.equal(before.hit, undefined);

@@ -49,6 +49,7 @@ eachDialect("message store", (context) => {
       experimentId: null,
       variant: null,
       feedbackScore: null,
+      citations: null,
     });
 
     const second = await context.store.messages.append(session.id, [user("And of Spain?")]);
@@ -87,6 +88,17 @@ eachDialect("message store", (context) => {
     assert.deepEqual(storedCall?.toolCalls, toolCalls);
     assert.deepEqual(storedResult, result);
     assert.equal(storedResult?.toolCallId, "call_1");
+  });
+
+  test("citations round-trip, and finish replaces them only when it is given them", async () => {
+    const session = await newSession();
+    const citations = [{ n: 1, documentId: "doc-1", title: "Ünïcode title", chunkId: 7, score: 1, headingPath: "A > B", excerpt: "Some text…" }];
+    const [placeholder] = await context.store.messages.append(session.id, [{ role: "assistant", content: "", status: "incomplete", citations }]);
+    assert.deepEqual(placeholder?.citations, citations);
+    await context.store.messages.finish(placeholder?.id ?? "", { content: "See [1].", status: "complete" });
+    assert.deepEqual((await context.store.messages.recent(session.id, 1))[0]?.citations, citations);
+    await context.store.messages.finish(placeholder?.id ?? "", { content: "See [1].", status: "complete", citations: null });
+    assert.equal((await context.store.messages.recent(session.id, 1))[0]?.citations, null);
   });
 
   test("append to a missing or deactivated session fails; an empty append is a no-op", async () => {

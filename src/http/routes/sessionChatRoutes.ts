@@ -10,6 +10,7 @@ import type { RequestSignals } from "../requestSignals.js";
 import { openSseStream } from "../sseStream.js";
 import { hijackHeaders } from "../security/hijackHeaders.js";
 import { pageQuery, parsePageQuery } from "../pageQuery.js";
+import { MAX_EXPAND_DEPTH } from "../../documents/searchDocuments.js";
 
 const uuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
@@ -21,6 +22,27 @@ const streamBody = Type.Object(
     model: Type.Optional(Type.String({ minLength: 1 })),
     system: Type.Optional(Type.String({ maxLength: 100_000 })),
     projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    rag: Type.Optional(
+      Type.Union(
+        [
+          Type.Boolean(),
+          Type.Object(
+            {
+              topK: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: "Sources retrieved at most; default 5" })),
+              threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "Least score relative to the best match; default 0" })),
+              expand: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_EXPAND_DEPTH, description: "Steps of references to follow; default 0" })),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        { description: "Retrieve sources from the project's documents into the prompt (needs projectId here or on the session)" },
+      ),
+    ),
+    tools: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })], {
+        description: "Server-side tools offered to the model: true for every enabled tool, or their names",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -31,8 +53,10 @@ const streamSchema = {
   tags: ["chat"],
   summary: "Send a message and stream the answer",
   description:
-    "Server-sent events: `meta` `{sessionId, messageId, traceId, engine, model}`, then `token` `{text}` (many), then `done` " +
-    "`{usage, finishReason, durationMs}` or `error` `{code, message}`. A failure before the first token is an ordinary JSON " +
+    "Server-sent events: `meta` `{sessionId, messageId, traceId, engine, model}`, with `rag` then `citations` `{citations: " +
+    "[{n, documentId, title, chunkId, score, headingPath, excerpt}]}`, then `token` `{text}` (many) and, with `tools`, a " +
+    "`tool` event `{id, name, arguments, result | error, durationMs, step}` per tool call, then `done` " +
+    "`{usage, finishReason, durationMs, messageId, steps}` or `error` `{code, message}`. A failure before the first token is an ordinary JSON " +
     "error response with its status code.",
   body: streamBody,
 };
@@ -45,7 +69,7 @@ const listSchema = {
 const messagesSchema = {
   tags: ["chat"],
   summary: "List a session's messages",
-  description: "Oldest first, with status, usage, engine, model and trace id: `{data, nextCursor}`.",
+  description: "Oldest first, with status, usage, engine, model, trace id, tool calls and citations: `{data, nextCursor}`.",
   params: sessionParams,
   querystring: pageQuery,
 };
@@ -130,6 +154,7 @@ function messageView(message: Message) {
     traceId: message.traceId,
     usage: message.inputTokens === null && message.outputTokens === null ? null : { inputTokens: message.inputTokens, outputTokens: message.outputTokens },
     status: message.status,
+    citations: message.citations,
     createdAt: new Date(message.createdAt).toISOString(),
   };
 }
