@@ -12,6 +12,7 @@ import * as webhookDeliveryStatus from "./006_webhook_delivery_status.js";
 import * as chatJobs from "./007_chat_jobs.js";
 import * as usageRollups from "./008_usage_rollups.js";
 import * as documents from "./009_documents.js";
+import * as chunkEmbeddings from "./010_chunk_embeddings.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "007_chat_jobs": chatJobs,
   "008_usage_rollups": usageRollups,
   "009_documents": documents,
+  "010_chunk_embeddings": chunkEmbeddings,
 };
