@@ -30,6 +30,11 @@ import { defineBudgetAlertJob, enqueueBudgetAlert } from "./jobs/budgetAlertJob.
 import { defineChatJobs } from "./chat/defineChatJobs.js";
 import { defineMaintenanceJobs, scheduleMaintenanceJobs } from "./jobs/maintenanceJobs.js";
 import { defineDocumentIngestJob } from "./documents/documentIngestJob.js";
+import { defineDocumentReembedJob } from "./documents/documentReembedJob.js";
+import { createDocumentEmbedder } from "./documents/documentEmbedder.js";
+import { createRetriever } from "./documents/createRetriever.js";
+import { warnOnStaleEmbeddings } from "./documents/warnOnStaleEmbeddings.js";
+import { createEmbedder } from "./routing/createEmbedder.js";
 import { completeChat } from "./http/openai/completeChat.js";
 import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
 
@@ -85,7 +90,6 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger, queue: createJobDeliveryQueue(jobs, logger) });
   defineBudgetAlertJob(jobs, webhooks);
   defineMaintenanceJobs(jobs, store, config);
-  defineDocumentIngestJob(jobs, { documents: store.documents, config: config.documents });
   const routing = createRouting(config, logger, {
     metrics,
     tracer,
@@ -93,6 +97,22 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       // Webhooks tell of an opened and a recovered engine; the half-open trial in between is only a gauge value.
       if (state !== "half-open") void webhooks.emit(state === "open" ? "engine.breaker_open" : "engine.breaker_closed", { engine });
     },
+  });
+  // Vector and hybrid retrieval when an embedding model is configured and the store can search vectors (on SQLite
+  // without its extension the store has already warned, once, that retrieval is full-text only).
+  const documentEmbedder = store.documents.vectorSearch ? createDocumentEmbedder(createEmbedder(routing.router, config), config.embeddings) : undefined;
+  defineDocumentIngestJob(jobs, { documents: store.documents, config: config.documents, embedder: documentEmbedder });
+  if (documentEmbedder) {
+    defineDocumentReembedJob(jobs, { documents: store.documents, embedder: documentEmbedder });
+    warnOnStaleEmbeddings(store.documents, documentEmbedder, logger).catch((error: unknown) => logger.warn({ err: error }, "counting chunk vectors failed"));
+  }
+  const retriever = createRetriever({
+    documents: store.documents,
+    embedder: documentEmbedder,
+    config: config.retrieval,
+    logger,
+    tracer,
+    onRetrieval: metrics ? (mode, outcome, seconds) => metrics.retrieverDuration.observe({ mode, outcome }, seconds) : undefined,
   });
   // With Redis, rate and budget counters are shared by every replica; without it they are this process's own.
   const redis = config.redis ? createRedisClient(config.redis, logger) : undefined;
@@ -163,6 +183,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     onKeyEvent: (event, data) => void webhooks.emit(event, data),
     jobs,
     chatJobs,
+    retriever,
+    ...(documentEmbedder ? { documentEmbedder } : {}),
   });
 
   try {
