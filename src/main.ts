@@ -23,6 +23,7 @@ import { createRedisBudgetCounters } from "./metering/redisBudgetCounters.js";
 import { createResponseCache } from "./cache/createResponseCache.js";
 import { createSessionCache } from "./chat/createSessionCache.js";
 import type { LogEvent } from "kysely";
+import type { VectorExtensionLoader } from "./store/loadVectorExtension.js";
 import { createJobQueue } from "./jobs/createJobQueue.js";
 import { observeJobQueue } from "./jobs/observeJobQueue.js";
 import { createJobDeliveryQueue } from "./webhooks/jobDeliveryQueue.js";
@@ -62,6 +63,8 @@ export interface StartServerOptions {
   telemetry?: TelemetryOptions;
   /** Sees every store query after it ran, besides the metrics and spans (tests count what a request read). */
   onStoreQuery?: (event: LogEvent) => void;
+  /** Loads SQLite's vector extension (sqlite-vec by default; tests inject one that fails). */
+  loadVectorExtension?: VectorExtensionLoader;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartServerOptions = {}): Promise<RunningServer> {
@@ -75,6 +78,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     store = await openStore(config.store.url, {
       logger,
       pool: config.store.pool,
+      ...(options.loadVectorExtension ? { loadVectorExtension: options.loadVectorExtension } : {}),
       onQuery: withQueryListener(
         observeStoreQueries({ dialect: parseStoreUrl(config.store.url).dialect, slowQueryMs: config.store.slowQueryMs, metrics, tracer, logger }),
         options.onStoreQuery,
