@@ -24,6 +24,7 @@ import { postgresDialect } from "./postgresDialect.js";
 import { sqliteDialect } from "./sqliteDialect.js";
 import { loadSqliteVec, loadVectorExtension, type VectorExtensionLoader } from "./loadVectorExtension.js";
 import { sqliteVectorIndex } from "./sqliteVectorIndex.js";
+import { createScanThread } from "./createScanThread.js";
 import { postgresVectorIndex } from "./postgresVectorIndex.js";
 
 export interface Store {
@@ -92,7 +93,12 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 
   const stores = { now: options.now };
   // SQLite's one connection opened during the migrations, so whether its extension loaded is known by now.
-  const vectors = target.dialect === "postgres" ? postgresVectorIndex() : sqliteVectors ? sqliteVectorIndex() : undefined;
+  const vectors =
+    target.dialect === "postgres"
+      ? postgresVectorIndex()
+      : sqliteVectors
+        ? sqliteVectorIndex(target.filename === ":memory:" ? undefined : createScanThread(target.filename))
+        : undefined;
   let closing: Promise<void> | undefined;
   return {
     dialect: target.dialect,
@@ -119,7 +125,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       }
     },
     close() {
-      closing ??= db.destroy();
+      closing ??= Promise.all([db.destroy(), vectors?.close?.()]).then(() => undefined);
       return closing;
     },
   };

@@ -2,16 +2,18 @@
  * Chunk vectors on SQLite: float32 blobs in a plain table, scored with sqlite-vec's `vec_distance_cosine` in one
  * exact scan over the visible chunks of the query's model. A plain table (not a vec0 virtual table) because its
  * dimension is fixed per table while models come and go, and because the visibility filters then join as they do
- * for full-text search.
+ * for full-text search. With a scan thread (a database file), scans run there on a connection of their own, so a
+ * scan over many chunks does not hold the event loop; writes stay in the caller's transaction.
  */
 import { sql } from "kysely";
 import type { ChunkVector, VectorHit, VectorIndex } from "./vectorIndex.js";
 import { visibilityFilter } from "./visibilityFilter.js";
+import type { ScanThread } from "./createScanThread.js";
 
 // Four parameters a row: far below SQLite's 32,766.
 const WRITE_BATCH = 500;
 
-export function sqliteVectorIndex(): VectorIndex {
+export function sqliteVectorIndex(scan?: ScanThread): VectorIndex {
   return {
     backend: "sqlite-vec",
 
@@ -28,19 +30,29 @@ export function sqliteVectorIndex(): VectorIndex {
       }
     },
 
-    async search(db, query, filter, limit) {
-      const { rows } = await sql<VectorHit>`
+    async search(db, vectorQuery, filter, limit) {
+      const query = sql<VectorHit>`
         select c.id as "chunkId", c.document_id as "documentId", d.title as "title", c.text as "text",
-               c.heading_path as "headingPath", 1 - vec_distance_cosine(e.embedding, ${blobOf({ vector: query.vector })}) as "similarity"
+               c.heading_path as "headingPath", 1 - vec_distance_cosine(e.embedding, ${blobOf({ vector: vectorQuery.vector })}) as "similarity"
           from document_chunk_embeddings e
           join document_chunks c on c.id = e.chunk_id
           join documents d on d.id = c.document_id
-         where e.model = ${query.model} and e.dims = ${query.vector.length}${visibilityFilter(filter)}
+         where e.model = ${vectorQuery.model} and e.dims = ${vectorQuery.vector.length}${visibilityFilter(filter)}
          order by "similarity" desc, c.id
-         limit ${limit}`.execute(db);
+         limit ${limit}`;
+      let rows: VectorHit[];
+      if (scan === undefined) rows = (await query.execute(db)).rows;
+      else {
+        const compiled = query.compile(db);
+        rows = await scan.all<VectorHit>(compiled.sql, compiled.parameters);
+      }
       // Top-k then the threshold gives what threshold then top-k would (the order is by similarity), with the
       // distance computed once a row.
-      return rows.filter((row) => row.similarity >= query.minSimilarity);
+      return rows.filter((row) => row.similarity >= vectorQuery.minSimilarity);
+    },
+
+    async close() {
+      await scan?.close();
     },
   };
 }

@@ -42,6 +42,8 @@ export interface VectorIndex {
   write(trx: Transaction<Database>, model: string, vectors: readonly ChunkVector[]): Promise<void>;
   /** The nearest `limit` visible chunks at or above the query's minimum similarity, best first (ties by chunk id). */
   search(db: Kysely<Database>, query: VectorQuery, filter: LexicalFilter, limit: number): Promise<VectorHit[]>;
+  /** Releases what the index holds besides the store's connections (a scan thread). */
+  close?(): Promise<void>;
 }
 
 /** The vector scaled to unit length; undefined for a zero or non-finite vector, which has no direction to compare. */
