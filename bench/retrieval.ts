@@ -104,7 +104,8 @@ async function run(dialect: "sqlite" | "postgres"): Promise<void> {
         title: `${pick()} ${pick()} ${pick()}`,
         content: documentText(),
         format: "markdown",
-        accessLevel: documents % 4,
+        // Every project holds every level (documents % 4 would tie each project to one level).
+        accessLevel: Math.floor(documents / PROJECTS.length) % 4,
         references,
       });
       ids.push(document.id);

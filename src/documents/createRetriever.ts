@@ -148,7 +148,8 @@ function vectorMatches(hits: readonly VectorHit[]): SearchResult[] {
   const best = hits[0]?.similarity ?? 0;
   return hits.map((hit) => ({
     ...matchOf(hit),
-    score: best > 0 ? roundScore(hit.similarity / best) : 0,
+    // Below zero (only with a negative vectorThreshold) counts as nothing in common, not as a negative score.
+    score: best > 0 ? roundScore(Math.max(0, hit.similarity) / best) : 0,
     lexicalScore: null,
     vectorScore: roundScore(hit.similarity),
   }));
