@@ -23,11 +23,11 @@ import type { DocumentEmbedder } from "./documentEmbedder.js";
 import { expandMatches } from "./expandMatches.js";
 import { fuseRankings } from "./fuseRankings.js";
 import { searchTerms } from "./searchTerms.js";
+import { roundScore } from "./roundScore.js";
 import {
   filterOf,
   matchOf,
   relativeToBest,
-  roundScore,
   searchDocuments,
   type RetrievalMode,
   type SearchRequest,

@@ -4,8 +4,10 @@
  * best path, with its excerpt, scoring its match's score halved per step.
  */
 import type { DocumentStore, Viewer } from "../store/documents.js";
-import { MAX_EXPAND_DEPTH, roundScore, type SearchRequest, type SearchResult } from "./searchDocuments.js";
+import type { SearchRequest, SearchResult } from "./searchDocuments.js";
+import { roundScore } from "./roundScore.js";
 
+export const MAX_EXPAND_DEPTH = 3;
 const LINK_DECAY = 0.5;
 
 export async function expandMatches(

@@ -12,6 +12,7 @@ import type { DocumentStore, Viewer } from "../store/documents.js";
 import type { LinkDirection } from "../store/documentGraph.js";
 import { searchTerms } from "./searchTerms.js";
 import { expandMatches } from "./expandMatches.js";
+import { roundScore } from "./roundScore.js";
 
 /** lexical: full text only; vector: embeddings only; hybrid: both, fused by reciprocal rank. */
 export type RetrievalMode = "lexical" | "vector" | "hybrid";
@@ -53,7 +54,7 @@ export interface SearchResult {
   vectorScore?: number | null;
 }
 
-export const MAX_EXPAND_DEPTH = 3;
+export { MAX_EXPAND_DEPTH } from "./expandMatches.js";
 
 export async function searchDocuments(
   documents: Pick<DocumentStore, "searchChunks" | "linked">,
@@ -100,8 +101,4 @@ export function matchOf(hit: Omit<LexicalCandidate, "lexical">): Omit<SearchResu
     depth: 0,
     fromDocumentId: hit.documentId,
   };
-}
-
-export function roundScore(score: number): number {
-  return Math.round(score * 10_000) / 10_000;
 }

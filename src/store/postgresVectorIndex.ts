@@ -28,15 +28,26 @@ export function postgresVectorIndex(): VectorIndex {
     },
 
     async search(db, query, filter, limit) {
+      // Scored in a materialized CTE: fenced off from the outer ORDER BY … LIMIT, the planner filters first (by
+      // project, type and level) and computes the dot product for the visible chunks only, in parallel workers;
+      // left to itself it would score every vector of the model and filter while walking the sorted list. The top
+      // k are sorted as (id, similarity) pairs before the text is joined, so the sort stays in memory.
       const { rows } = await sql<VectorHit>`
+        with scored as materialized (
+          select e.chunk_id, switchyard_dot(e.embedding, ${Array.from(query.vector)}::real[]) as similarity
+            from documents d
+            join document_chunks c on c.document_id = d.id
+            join document_chunk_embeddings e on e.chunk_id = c.id
+           where e.model = ${query.model} and e.dims = ${query.vector.length}${visibilityFilter(filter)}
+        ), best as (
+          select chunk_id, similarity from scored order by similarity desc, chunk_id limit ${limit}
+        )
         select c.id as "chunkId", c.document_id as "documentId", d.title as "title", c.text as "text",
-               c.heading_path as "headingPath", switchyard_dot(e.embedding, ${Array.from(query.vector)}::real[]) as "similarity"
-          from document_chunk_embeddings e
-          join document_chunks c on c.id = e.chunk_id
+               c.heading_path as "headingPath", b.similarity as "similarity"
+          from best b
+          join document_chunks c on c.id = b.chunk_id
           join documents d on d.id = c.document_id
-         where e.model = ${query.model} and e.dims = ${query.vector.length}${visibilityFilter(filter)}
-         order by "similarity" desc, c.id
-         limit ${limit}`.execute(db);
+         order by b.similarity desc, c.id`.execute(db);
       // Top-k then the threshold gives what threshold then top-k would (the order is by similarity).
       return rows
         .map((row) => ({ ...row, chunkId: Number(row.chunkId), similarity: Number(row.similarity) }))

@@ -16,8 +16,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // A unit vector: SQLite float32 little-endian bytes (what sqlite-vec reads), PostgreSQL real[].
     .addColumn("embedding", postgres ? sql`real[]` : "blob", (c) => c.notNull())
     .execute();
-  // Counting and walking the chunks of a model (re-embedding after a model change, the start-up check).
-  await db.schema.createIndex("document_chunk_embeddings_model_idx").on("document_chunk_embeddings").columns(["model", "dims", "chunk_id"]).execute();
+  // No index on the model: a search reads the visible chunks (documents by project, then their chunks) and looks
+  // their vectors up by chunk id, and one on (model, dims) would lure a planner without statistics into walking
+  // every vector of the model first.
 
   if (postgres) {
     // Cosine similarity of unit vectors is their dot product. Without an extension, PL/pgSQL is the fastest generic
