@@ -23,6 +23,7 @@ import { createRedisBudgetCounters } from "./metering/redisBudgetCounters.js";
 import { createResponseCache } from "./cache/createResponseCache.js";
 import { createSessionCache } from "./chat/createSessionCache.js";
 import type { LogEvent } from "kysely";
+import type { VectorExtensionLoader } from "./store/loadVectorExtension.js";
 import { createJobQueue } from "./jobs/createJobQueue.js";
 import { observeJobQueue } from "./jobs/observeJobQueue.js";
 import { createJobDeliveryQueue } from "./webhooks/jobDeliveryQueue.js";
@@ -30,9 +31,13 @@ import { defineBudgetAlertJob, enqueueBudgetAlert } from "./jobs/budgetAlertJob.
 import { defineChatJobs } from "./chat/defineChatJobs.js";
 import { defineMaintenanceJobs, scheduleMaintenanceJobs } from "./jobs/maintenanceJobs.js";
 import { defineDocumentIngestJob } from "./documents/documentIngestJob.js";
+import { defineDocumentReembedJob } from "./documents/documentReembedJob.js";
+import { createDocumentEmbedder } from "./documents/documentEmbedder.js";
+import { createRetriever } from "./documents/createRetriever.js";
+import { warnOnStaleEmbeddings } from "./documents/warnOnStaleEmbeddings.js";
+import { createEmbedder } from "./routing/createEmbedder.js";
 import { completeChat } from "./http/openai/completeChat.js";
 import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
-import { createRetriever } from "./documents/createRetriever.js";
 import { createToolbox } from "./tools/createToolbox.js";
 
 export interface RunningServer {
@@ -59,6 +64,8 @@ export interface StartServerOptions {
   telemetry?: TelemetryOptions;
   /** Sees every store query after it ran, besides the metrics and spans (tests count what a request read). */
   onStoreQuery?: (event: LogEvent) => void;
+  /** Loads SQLite's vector extension (sqlite-vec by default; tests inject one that fails). */
+  loadVectorExtension?: VectorExtensionLoader;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartServerOptions = {}): Promise<RunningServer> {
@@ -72,6 +79,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     store = await openStore(config.store.url, {
       logger,
       pool: config.store.pool,
+      ...(options.loadVectorExtension ? { loadVectorExtension: options.loadVectorExtension } : {}),
       onQuery: withQueryListener(
         observeStoreQueries({ dialect: parseStoreUrl(config.store.url).dialect, slowQueryMs: config.store.slowQueryMs, metrics, tracer, logger }),
         options.onStoreQuery,
@@ -87,7 +95,6 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const webhooks = createWebhookDispatcher({ store: store.webhooks, configured: config.webhooks, logger, queue: createJobDeliveryQueue(jobs, logger) });
   defineBudgetAlertJob(jobs, webhooks);
   defineMaintenanceJobs(jobs, store, config);
-  defineDocumentIngestJob(jobs, { documents: store.documents, config: config.documents });
   const routing = createRouting(config, logger, {
     metrics,
     tracer,
@@ -95,6 +102,23 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       // Webhooks tell of an opened and a recovered engine; the half-open trial in between is only a gauge value.
       if (state !== "half-open") void webhooks.emit(state === "open" ? "engine.breaker_open" : "engine.breaker_closed", { engine });
     },
+  });
+  // Vector and hybrid retrieval when an embedding model is configured and the store can search vectors (on SQLite
+  // without its extension the store has already warned, once, that retrieval is full-text only).
+  const documentEmbedder = store.documents.vectorSearch ? createDocumentEmbedder(createEmbedder(routing.router, config), config.embeddings) : undefined;
+  defineDocumentIngestJob(jobs, { documents: store.documents, config: config.documents, embedder: documentEmbedder });
+  if (documentEmbedder) {
+    defineDocumentReembedJob(jobs, { documents: store.documents, embedder: documentEmbedder });
+    warnOnStaleEmbeddings(store.documents, documentEmbedder, logger).catch((error: unknown) => logger.warn({ err: error }, "counting chunk vectors failed"));
+  }
+  // One retriever for the search route, chat retrieval and the search_documents tool, so they rank alike.
+  const retriever = createRetriever({
+    documents: store.documents,
+    embedder: documentEmbedder,
+    config: config.retrieval,
+    logger,
+    tracer,
+    onRetrieval: metrics ? (mode, outcome, seconds) => metrics.retrieverDuration.observe({ mode, outcome }, seconds) : undefined,
   });
   // With Redis, rate and budget counters are shared by every replica; without it they are this process's own.
   const redis = config.redis ? createRedisClient(config.redis, logger) : undefined;
@@ -120,8 +144,6 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   let features = config.features;
   const sessionCache =
     redis && config.chat.sessionCacheTtlSeconds > 0 ? createSessionCache({ client: redis.client, ttlSeconds: config.chat.sessionCacheTtlSeconds, logger }) : undefined;
-  // One retriever for the search route, chat retrieval and the search_documents tool, so they rank alike.
-  const retriever = createRetriever({ documents: store.documents });
   const tools = createToolbox({ config: config.tools, retriever, messages: store.messages });
   const chat = createSessionChat({
     retriever,
@@ -172,6 +194,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     jobs,
     chatJobs,
     retriever,
+    ...(documentEmbedder ? { documentEmbedder } : {}),
   });
 
   try {

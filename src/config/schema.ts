@@ -9,6 +9,7 @@ import { authSchema, budgetsSchema, corsSchema, metricsSchema, pricingSchema, ra
 import { storePoolSchema } from "./storeSchema.js";
 import { jobsSchema } from "./jobsSchema.js";
 import { documentsSchema } from "./documentsSchema.js";
+import { retrievalSchema } from "./retrievalSchema.js";
 import { chatModelsOf, embeddingIssues, embeddingModelsOf, embeddingsSchema, localEmbeddingFields, openAIEmbeddingFields } from "./embeddingsSchema.js";
 import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 import { toolsSchema } from "./toolsSchema.js";
@@ -190,6 +191,8 @@ export const configSchema = z
     documents: documentsSchema.prefault({}),
     /** Server-side tools of the session API. */
     tools: toolsSchema.prefault({}),
+    /** Search defaults and hybrid (full-text + vector) fusion. */
+    retrieval: retrievalSchema.prefault({}),
     retention: retentionSchema.prefault({}),
     usage: usageRollupSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */

@@ -1,12 +1,13 @@
 /**
  * Document ingestion as a background job (`document.ingest`): for large documents and bulk loads that should not
  * hold a request open while they are chunked and indexed. A document the store refuses for the caller's mistake
- * (bad reference, too large, no text) is a finished job with an error, not retried; a store failure is retried
- * with the queue's backoff.
+ * (bad reference, too large, no text) is a finished job with an error, not retried; a store or embedding engine
+ * failure is retried with the queue's backoff (nothing of the document is written by a failed run), and once the
+ * attempts are spent the job fails with that error's code.
  */
 import type { JobQueue, JobRecord } from "../jobs/jobQueue.js";
 import type { Viewer } from "../store/documents.js";
-import { GatewayError, type ErrorCode } from "../errors.js";
+import { GatewayError, statusForCode, type ErrorCode } from "../errors.js";
 import { ingestDocument, type DocumentInput, type IngestDeps } from "./ingestDocument.js";
 
 export const DOCUMENT_INGEST_JOB = "document.ingest";
@@ -42,6 +43,8 @@ export function defineDocumentIngestJob(jobs: JobQueue, deps: IngestDeps): void 
         if (error instanceof GatewayError && error.status < 500) {
           return { ok: false, error: { code: error.code, message: error.message, param: error.param } };
         }
+        // The queue keeps only a failed run's message: the code leads it, so the status can name it.
+        if (error instanceof GatewayError) throw new Error(`${error.code}: ${error.message}`, { cause: error });
         throw error;
       }
     },
@@ -62,8 +65,20 @@ export function documentIngestStatus(record: JobRecord | undefined, userId: stri
       ? { ...base, status: "completed", documentId: result.documentId, chunkCount: result.chunkCount }
       : { ...base, status: "failed", error: result.error };
   }
-  if (record.state === "failed") return { ...base, status: "failed", error: { code: "store_unavailable", message: record.error ?? "indexing failed" } };
+  if (record.state === "failed") return { ...base, status: "failed", error: failureOf(record.error) };
   return { ...base, status: record.state === "active" ? "running" : "queued" };
+}
+
+function failureOf(error: string | undefined): { code: ErrorCode; message: string } {
+  const match = /^([a-z_]+): ([\s\S]*)$/.exec(error ?? "");
+  const code = match?.[1];
+  if (match?.[2] !== undefined && code !== undefined && isErrorCode(code)) return { code, message: match[2] };
+  return { code: "store_unavailable", message: error ?? "indexing failed" };
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  // A lookup in the code table; `typeof` keeps the object's own prototype keys ("constructor") out.
+  return typeof statusForCode(code as ErrorCode) === "number";
 }
 
 function isIngestData(data: unknown): data is DocumentIngestData {

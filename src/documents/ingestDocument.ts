@@ -1,12 +1,17 @@
 /**
- * Files a document: checks it, cuts it into chunks, and writes document, chunks, full-text entries and references
- * in one transaction (a replacement swaps all of them at once). Knows nothing of HTTP, so a background job can call
- * it as well; the signal stops it between steps (a store transaction, once begun, completes or rolls back whole).
+ * Files a document: checks it, cuts it into chunks, embeds them (when an embedding model is configured), and writes
+ * document, chunks, full-text entries, vectors and references in one transaction (a replacement swaps all of them at
+ * once). Embedding comes before the transaction: when the embedding engine fails, the ingestion fails with the
+ * engine's error and nothing is written — a document is never filed half-indexed. Knows nothing of HTTP, so a
+ * background job can call it as well; the signal stops it between steps (a store transaction, once begun,
+ * completes or rolls back whole).
  */
 import { GatewayError } from "../errors.js";
 import type { DocumentsConfig } from "../config/documentsSchema.js";
 import type { DocumentRecord, DocumentStore, Viewer } from "../store/documents.js";
 import { prepareDocument, type DocumentFormat } from "./prepareDocument.js";
+import type { DocumentEmbedder } from "./documentEmbedder.js";
+import { chunkEmbeddingText } from "./chunkEmbeddingText.js";
 
 export interface DocumentInput {
   projectId: string;
@@ -22,6 +27,8 @@ export interface DocumentInput {
 export interface IngestDeps {
   documents: Pick<DocumentStore, "create" | "replace">;
   config: DocumentsConfig;
+  /** Embeds the chunks for vector search; absent: the document is indexed for full-text search only. */
+  embedder?: DocumentEmbedder | undefined;
 }
 
 export interface IngestOptions {
@@ -58,6 +65,18 @@ export async function ingestDocument(deps: IngestDeps, writer: Viewer, input: Do
   const prepared = prepareDocument(input.content, input.format, deps.config);
   if (prepared.chunks.length === 0) throw new GatewayError("invalid_request", "the document has no text to index", { param: "content" });
   options.signal?.throwIfAborted();
+  const chunks = prepared.chunks.map((chunk) => ({ text: chunk.text, tokenCount: chunk.tokenCount, headingPath: chunk.headingPath.join(" > ") }));
+  const embeddings =
+    deps.embedder === undefined
+      ? undefined
+      : {
+          model: deps.embedder.model,
+          vectors: await deps.embedder.embed(
+            chunks.map((chunk) => chunkEmbeddingText(title, chunk.headingPath, chunk.text)),
+            options.signal ?? new AbortController().signal,
+          ),
+        };
+  options.signal?.throwIfAborted();
   const content = {
     projectId: input.projectId,
     type: input.type,
@@ -66,8 +85,9 @@ export async function ingestDocument(deps: IngestDeps, writer: Viewer, input: Do
     excerpt: prepared.excerpt,
     accessLevel: input.accessLevel ?? 0,
     contentHash: prepared.contentHash,
-    chunks: prepared.chunks.map((chunk) => ({ text: chunk.text, tokenCount: chunk.tokenCount, headingPath: chunk.headingPath.join(" > ") })),
+    chunks,
     references,
+    embeddings,
   };
   if (options.replaceId === undefined) {
     return { document: await deps.documents.create(content, writer), chunkCount: prepared.chunks.length };

@@ -1,6 +1,7 @@
 /**
- * Retrieval over documents: the best chunks by full-text relevance among the documents the viewer may see, then
- * (when asked) the documents those reference and the ones citing them, as excerpts.
+ * Full-text retrieval over documents: the best chunks by relevance among the documents the viewer may see, then
+ * (when asked) the documents those reference and the ones citing them, as excerpts. The Retriever
+ * (createRetriever.ts) adds vector and hybrid retrieval on top; this is its lexical mode.
  *
  * Scores are relative: each dialect's raw relevance (SQLite bm25, PostgreSQL ts_rank_cd — related, not the same
  * formula) is divided by the best one of the query, so the top chunk scores 1 and a threshold of 0.5 means "at
@@ -10,6 +11,13 @@
 import type { DocumentStore, Viewer } from "../store/documents.js";
 import type { LinkDirection } from "../store/documentGraph.js";
 import { searchTerms } from "./searchTerms.js";
+import { expandMatches } from "./expandMatches.js";
+import { roundScore } from "./roundScore.js";
+
+/** lexical: full text only; vector: embeddings only; hybrid: both, fused by reciprocal rank. */
+export type RetrievalMode = "lexical" | "vector" | "hybrid";
+
+export const retrievalModes: readonly RetrievalMode[] = ["lexical", "vector", "hybrid"];
 
 export interface SearchRequest {
   q: string;
@@ -20,6 +28,10 @@ export interface SearchRequest {
   threshold: number;
   /** Steps of references to follow from the matches, either way; 0: none. */
   expand: number;
+  /** Default: hybrid when an embedding model is configured, else lexical. */
+  mode?: RetrievalMode | undefined;
+  /** Cosine similarity a vector match needs (0..1); default `retrieval.vectorThreshold`. */
+  vectorThreshold?: number | undefined;
 }
 
 export interface SearchResult {
@@ -29,16 +41,20 @@ export interface SearchResult {
   chunkId: number | null;
   text: string;
   headingPath: string;
+  /** 0..1, relative to the best match of the query (which scores 1); see createRetriever.ts for each mode. */
   score: number;
   via: "match" | LinkDirection;
   /** Steps from the match it was reached from (0 for matches). */
   depth: number;
   /** The matched document it was reached from (itself for matches). */
   fromDocumentId: string;
+  /** Full-text relevance relative to the best full-text match (0..1); null when full text did not find the chunk. */
+  lexicalScore?: number | null;
+  /** Cosine similarity with the query (-1..1); null when vector search did not find (or did not run for) the chunk. */
+  vectorScore?: number | null;
 }
 
-export const MAX_EXPAND_DEPTH = 3;
-const LINK_DECAY = 0.5;
+export { MAX_EXPAND_DEPTH } from "./expandMatches.js";
 
 export async function searchDocuments(
   documents: Pick<DocumentStore, "searchChunks" | "linked">,
@@ -47,54 +63,42 @@ export async function searchDocuments(
   signal?: AbortSignal,
 ): Promise<SearchResult[]> {
   signal?.throwIfAborted();
-  const filter = { projectId: request.projectId, type: request.type, maxAccessLevel: viewer.maxAccessLevel };
-  const hits = await documents.searchChunks(searchTerms(request.q), filter, request.topK);
-  const best = hits[0]?.raw ?? 0;
-  const matches: SearchResult[] = hits
-    .map((hit) => ({
-      documentId: hit.documentId,
-      title: hit.title,
-      chunkId: hit.chunkId,
-      text: hit.text,
-      headingPath: hit.headingPath,
-      score: best > 0 ? round(hit.raw / best) : 0,
-      via: "match" as const,
-      depth: 0,
-      fromDocumentId: hit.documentId,
-    }))
-    .filter((match) => match.score >= request.threshold);
-  if (request.expand < 1 || matches.length === 0) return matches;
-
-  signal?.throwIfAborted();
-  const rootScore = new Map<string, number>();
-  for (const match of matches) rootScore.set(match.documentId, Math.max(rootScore.get(match.documentId) ?? 0, match.score));
-  const linked = await documents.linked([...rootScore.keys()], Math.min(request.expand, MAX_EXPAND_DEPTH), {
-    projectId: request.projectId,
-    maxAccessLevel: viewer.maxAccessLevel,
-  });
-  // Each linked document once, by its best path: fewest steps, then the best-scoring match it hangs off.
-  const chosen = new Map<string, SearchResult>();
-  for (const link of linked) {
-    if (rootScore.has(link.documentId)) continue;
-    const score = round((rootScore.get(link.rootId) ?? 0) * LINK_DECAY ** link.depth);
-    const current = chosen.get(link.documentId);
-    if (current !== undefined && (current.depth < link.depth || (current.depth === link.depth && current.score >= score))) continue;
-    chosen.set(link.documentId, {
-      documentId: link.documentId,
-      title: link.title,
-      chunkId: null,
-      text: link.excerpt,
-      headingPath: "",
-      score,
-      via: link.direction,
-      depth: link.depth,
-      fromDocumentId: link.rootId,
-    });
-  }
-  const expansions = [...chosen.values()].sort((a, b) => b.score - a.score || a.depth - b.depth || a.documentId.localeCompare(b.documentId));
-  return [...matches, ...expansions];
+  const hits = await documents.searchChunks(searchTerms(request.q), filterOf(viewer, request), request.topK);
+  const matches = relativeToBest(hits.map((hit) => ({ ...hit, lexical: hit.raw }))).filter((match) => match.score >= request.threshold);
+  return expandMatches(documents, viewer, request, matches, signal);
 }
 
-function round(score: number): number {
-  return Math.round(score * 10_000) / 10_000;
+export function filterOf(viewer: Viewer, request: Pick<SearchRequest, "projectId" | "type">) {
+  return { projectId: request.projectId, type: request.type, maxAccessLevel: viewer.maxAccessLevel };
+}
+
+interface LexicalCandidate {
+  chunkId: number;
+  documentId: string;
+  title: string;
+  text: string;
+  headingPath: string;
+  lexical: number;
+}
+
+/** Full-text hits as matches: each scores its relevance divided by the best one's. */
+export function relativeToBest(hits: readonly LexicalCandidate[]): SearchResult[] {
+  const best = hits[0]?.lexical ?? 0;
+  return hits.map((hit) => {
+    const score = best > 0 ? roundScore(hit.lexical / best) : 0;
+    return { ...matchOf(hit), score, lexicalScore: score, vectorScore: null };
+  });
+}
+
+export function matchOf(hit: Omit<LexicalCandidate, "lexical">): Omit<SearchResult, "score"> {
+  return {
+    documentId: hit.documentId,
+    title: hit.title,
+    chunkId: hit.chunkId,
+    text: hit.text,
+    headingPath: hit.headingPath,
+    via: "match",
+    depth: 0,
+    fromDocumentId: hit.documentId,
+  };
 }

@@ -53,6 +53,8 @@ import { adminJobsRoutes } from "./routes/adminJobsRoutes.js";
 import { chatJobsRoutes } from "./routes/chatJobsRoutes.js";
 import { documentRoutes } from "./routes/documentRoutes.js";
 import { createRetriever, type Retriever } from "../documents/createRetriever.js";
+import type { DocumentEmbedder } from "../documents/documentEmbedder.js";
+import { adminDocumentEmbeddingsRoutes } from "./routes/adminDocumentEmbeddingsRoutes.js";
 import { embeddingsRoute } from "./routes/embeddingsRoute.js";
 
 export interface AppDeps {
@@ -85,6 +87,8 @@ export interface AppDeps {
   chatJobs?: ChatJobs;
   /** How documents are searched (route, chat retrieval, tools); lexical over the store when absent. */
   retriever?: Retriever;
+  /** Embeds document chunks at ingestion (with an embedding model configured); lexical-only ingestion when absent. */
+  documentEmbedder?: DocumentEmbedder;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -195,12 +199,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     adminCacheRoute(scope, { cache: deps.cache });
     if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });
     if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs });
+    adminDocumentEmbeddingsRoutes(scope, { documents: deps.store.documents, embedder: deps.documentEmbedder, jobs: deps.jobs });
     void scope.register(documentRoutes, {
       documents: deps.store.documents,
       retriever: deps.retriever ?? createRetriever({ documents: deps.store.documents }),
       config: deps.config.documents,
       jobs: deps.jobs,
       signals: deps.signals,
+      embedder: deps.documentEmbedder,
+      retrieval: deps.config.retrieval,
       ...(metrics ? { onSearch: (seconds: number, outcome: "ok" | "error") => metrics.retrievalDuration.observe({ outcome }, seconds) } : {}),
     });
   });

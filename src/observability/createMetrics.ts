@@ -42,6 +42,8 @@ export interface Metrics {
   /** Where jobs_waiting reads its values at each scrape. */
   observeJobs(source: () => Promise<Record<string, number>>): void;
   readonly retrievalDuration: Histogram<"outcome">;
+  /** Every retrieval (search route, chat retrieval, tools) by mode and outcome. */
+  readonly retrieverDuration: Histogram<"mode" | "outcome">;
   /** Where store_pool_connections reads its values at each scrape. */
   observeStorePool(source: () => PoolStats): void;
 }
@@ -182,6 +184,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: "Document searches (/api/v2/search: full-text top-k and graph expansion), by outcome (ok, error).",
       labelNames: ["outcome"] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    retrieverDuration: new Histogram({
+      name: "retriever_duration_seconds",
+      help: "Retrievals by any caller (search route, chat retrieval, tools), by mode (lexical, vector, hybrid) and outcome (ok, degraded: hybrid fell back to full text, error).",
+      labelNames: ["mode", "outcome"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     requestsShed: new Counter({

@@ -14,6 +14,8 @@ import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
 import { systemClock, type Clock } from "./clock.js";
 import { indexChunks, lexicalSearch, unindexChunks, type Dialect, type LexicalFilter, type LexicalHit } from "./lexicalIndex.js";
 import { expandReferences, type LinkedDocument } from "./documentGraph.js";
+import type { ChunkVector, VectorHit, VectorIndex, VectorQuery } from "./vectorIndex.js";
+import { chunkEmbeddingStore } from "./chunkEmbeddingStore.js";
 
 /** Who is reading or writing: its user id, and the highest access level it may read (undefined: all, admins). */
 export interface Viewer {
@@ -69,6 +71,32 @@ export interface DocumentContent {
   chunks: readonly NewChunk[];
   /** Ids of the documents this one references; each must exist and be visible to the writer. */
   references: readonly string[];
+  /** One unit vector per chunk, in chunk order, written with the chunks; absent: the document is lexical only. */
+  embeddings?: ChunkEmbeddings | undefined;
+}
+
+export interface ChunkEmbeddings {
+  /** The embedding target that made them. */
+  model: string;
+  vectors: readonly Float32Array[];
+}
+
+/** A chunk whose vector is missing or was made by another model, with what its embedding is computed from. */
+export interface ChunkToEmbed {
+  chunkId: number;
+  title: string;
+  headingPath: string;
+  text: string;
+}
+
+export interface EmbeddingCoverage {
+  chunks: number;
+  /** Embedded by the model asked about. */
+  current: number;
+  /** Embedded by another model: not compared with the current model's queries until embedded again. */
+  otherModel: number;
+  /** Not embedded at all (filed without an embedding model, or before one was configured). */
+  missing: number;
 }
 
 export interface DocumentPage {
@@ -92,6 +120,16 @@ export interface DocumentStore {
   searchChunks(terms: readonly string[], filter: LexicalFilter, limit: number): Promise<LexicalHit[]>;
   /** Documents reachable from the roots by references (either way) up to depth, within the filter. */
   linked(rootIds: readonly string[], depth: number, filter: Pick<LexicalFilter, "projectId" | "maxAccessLevel">): Promise<LinkedDocument[]>;
+  /** Whether chunk vectors can be searched here (false: SQLite without its vector extension). */
+  readonly vectorSearch: boolean;
+  /** Nearest visible chunks embedded by the query's model, best first; rejects when vectorSearch is false. */
+  searchVectors(query: VectorQuery, filter: LexicalFilter, limit: number): Promise<VectorHit[]>;
+  /** How many chunks the model embedded, how many another model did, and how many have no vector. */
+  embeddingCoverage(model: string): Promise<EmbeddingCoverage>;
+  /** Chunks after `afterChunkId` (in id order) without a vector of the model, for embedding them again. */
+  chunksToEmbed(model: string, afterChunkId: number, limit: number): Promise<ChunkToEmbed[]>;
+  /** Writes vectors of the model for chunks that still exist (others were replaced meanwhile); how many were written. */
+  writeEmbeddings(model: string, vectors: readonly ChunkVector[]): Promise<number>;
 }
 
 const CURSOR_KIND = "document";
@@ -102,8 +140,15 @@ const isDocumentKey = (parts: readonly unknown[]): parts is DocumentKey =>
 // Rows per insert: well under either dialect's bound-parameter limit.
 const CHUNK_BATCH = 500;
 
-export function createDocumentStore(db: Kysely<Database>, dialect: Dialect, options: { now?: Clock } = {}): DocumentStore {
+export interface DocumentStoreOptions {
+  now?: Clock | undefined;
+  /** Where chunk vectors live; without one, documents are lexical only and vector search is unavailable. */
+  vectors?: VectorIndex | undefined;
+}
+
+export function createDocumentStore(db: Kysely<Database>, dialect: Dialect, options: DocumentStoreOptions = {}): DocumentStore {
   const now = options.now ?? systemClock;
+  const vectors = options.vectors;
 
   const writeContent = async (trx: Transaction<Database>, id: string, content: DocumentContent, writer: Viewer) => {
     await checkReferences(trx, id, content.references, writer);
@@ -115,12 +160,24 @@ export function createDocumentStore(db: Kysely<Database>, dialect: Dialect, opti
         .execute();
     }
     await indexChunks(trx, dialect, id, content.title);
+    if (content.embeddings !== undefined) await writeVectors(trx, id, content.chunks.length, content.embeddings);
     if (content.references.length > 0) {
       await trx
         .insertInto("document_references")
         .values([...new Set(content.references)].map((to) => ({ from_id: id, to_id: to })))
         .execute();
     }
+  };
+
+  const writeVectors = async (trx: Transaction<Database>, id: string, chunkCount: number, embeddings: ChunkEmbeddings) => {
+    if (vectors === undefined) throw new Error("this store keeps no chunk vectors");
+    if (embeddings.vectors.length !== chunkCount) throw new Error(`${embeddings.vectors.length} vectors for ${chunkCount} chunks`);
+    const chunks = await trx.selectFrom("document_chunks").select("id").where("document_id", "=", id).orderBy("ordinal").execute();
+    await vectors.write(
+      trx,
+      embeddings.model,
+      chunks.map((chunk, i) => ({ chunkId: Number(chunk.id), vector: embeddings.vectors[i] ?? new Float32Array() })),
+    );
   };
 
   const clearContent = async (trx: Transaction<Database>, id: string) => {
@@ -257,6 +314,8 @@ export function createDocumentStore(db: Kysely<Database>, dialect: Dialect, opti
     linked(rootIds, depth, filter) {
       return expandReferences(db, rootIds, depth, filter);
     },
+
+    ...chunkEmbeddingStore(db, vectors),
   };
 }
 

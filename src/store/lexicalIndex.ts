@@ -5,8 +5,9 @@
  * type, access level) are part of the query, so top-k is taken over what the caller may see, never cut first
  * and filtered after.
  */
-import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
+import { visibilityFilter } from "./visibilityFilter.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -57,11 +58,7 @@ export async function lexicalSearch(
   limit: number,
 ): Promise<LexicalHit[]> {
   if (terms.length === 0) return [];
-  const conditions: RawBuilder<unknown>[] = [];
-  if (filter.projectId !== undefined) conditions.push(sql`d.project_id = ${filter.projectId}`);
-  if (filter.type !== undefined) conditions.push(sql`d.type = ${filter.type}`);
-  if (filter.maxAccessLevel !== undefined) conditions.push(sql`d.access_level <= ${filter.maxAccessLevel}`);
-  const visible = conditions.length === 0 ? sql`` : sql` and ${sql.join(conditions, sql` and `)}`;
+  const visible = visibilityFilter(filter);
 
   if (dialect === "sqlite") {
     // Quoted terms are strings to FTS5, never operators or column filters.

@@ -22,6 +22,10 @@ import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
 import { sqliteDialect } from "./sqliteDialect.js";
+import { loadSqliteVec, loadVectorExtension, type VectorExtensionLoader } from "./loadVectorExtension.js";
+import { sqliteVectorIndex } from "./sqliteVectorIndex.js";
+import { createScanThread } from "./createScanThread.js";
+import { postgresVectorIndex } from "./postgresVectorIndex.js";
 
 export interface Store {
   dialect: "sqlite" | "postgres";
@@ -60,6 +64,8 @@ export interface OpenStoreOptions {
   now?: Clock;
   /** PostgreSQL pool settings (SQLite has one connection and ignores them); without them, a small pool for one-shot commands. */
   pool?: StorePoolConfig;
+  /** Loads SQLite's vector extension (sqlite-vec by default); when it throws, vector search is off with one warning. */
+  loadVectorExtension?: VectorExtensionLoader;
 }
 
 // A readiness probe must answer even when a pooled connection hangs on a dead server.
@@ -67,7 +73,11 @@ const PING_TIMEOUT_MS = 5_000;
 
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
-  const { dialect, poolStats } = dialectFor(target, options.logger, options.pool);
+  let sqliteVectors = false;
+  const onSqliteOpen = (database: Parameters<VectorExtensionLoader>[0]) => {
+    sqliteVectors = loadVectorExtension(database, options.loadVectorExtension ?? loadSqliteVec, options.logger);
+  };
+  const { dialect, poolStats } = dialectFor(target, options.logger, options.pool, onSqliteOpen);
   const onQuery = options.onQuery;
   const db = new Kysely<Database>({ dialect, ...(onQuery ? { log: onQuery } : {}) });
   let applied: string[];
@@ -82,6 +92,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   options.logger?.info({ dialect: target.dialect, migrationsApplied: applied }, "store: opened");
 
   const stores = { now: options.now };
+  // SQLite's one connection opened during the migrations, so whether its extension loaded is known by now.
+  const vectors =
+    target.dialect === "postgres"
+      ? postgresVectorIndex()
+      : sqliteVectors
+        ? sqliteVectorIndex(target.filename === ":memory:" ? undefined : createScanThread(target.filename))
+        : undefined;
   let closing: Promise<void> | undefined;
   return {
     dialect: target.dialect,
@@ -92,7 +109,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     usage: createUsageLedger(db),
     webhooks: createWebhookStore(db, stores),
     chatJobs: createChatJobStore(db, stores),
-    documents: createDocumentStore(db, target.dialect, stores),
+    documents: createDocumentStore(db, target.dialect, { ...stores, vectors }),
     rollups: createUsageRollupStore(db, target.dialect),
     retention: createRetentionStore(db, target.dialect),
     poolStats,
@@ -108,7 +125,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       }
     },
     close() {
-      closing ??= db.destroy();
+      closing ??= Promise.all([db.destroy(), vectors?.close?.()]).then(() => undefined);
       return closing;
     },
   };
@@ -118,10 +135,11 @@ function dialectFor(
   target: StoreTarget,
   logger: StoreLogger | undefined,
   poolSettings: StorePoolConfig | undefined,
+  onSqliteOpen: (database: Parameters<VectorExtensionLoader>[0]) => void,
 ): { dialect: Dialect; poolStats: () => PoolStats } {
   if (target.dialect === "sqlite") {
     // One connection that Kysely serializes every query on: never idle-pooled, never queued in a pool.
-    return { dialect: sqliteDialect(target.filename), poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }) };
+    return { dialect: sqliteDialect(target.filename, onSqliteOpen), poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }) };
   }
   const { dialect, pool } = postgresDialect(target.connectionString, logger, poolSettings);
   return {

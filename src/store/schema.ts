@@ -10,6 +10,7 @@ import type { UsageLedgerTable } from "./usageLedgerTable.js";
 import type { WebhookDeliveriesTable, WebhookSubscriptionsTable } from "./webhookTables.js";
 import type { ChatJobsTable } from "./chatJobsTable.js";
 import type { DocumentChunksTable, DocumentReferencesTable, DocumentsTable } from "./documentTables.js";
+import type { DocumentChunkEmbeddingsTable } from "./chunkEmbeddingsTable.js";
 import type { UsageDailyTable, UsageRollupDaysTable } from "./usageRollupTables.js";
 
 export interface SessionsTable {
@@ -105,6 +106,7 @@ export interface Database {
   documents: DocumentsTable;
   document_chunks: DocumentChunksTable;
   document_references: DocumentReferencesTable;
+  document_chunk_embeddings: DocumentChunkEmbeddingsTable;
   usage_daily: UsageDailyTable;
   usage_rollup_days: UsageRollupDaysTable;
 }

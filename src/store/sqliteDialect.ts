@@ -7,7 +7,7 @@ import { SqliteDialect } from "kysely";
  * Kysely over one better-sqlite3 connection. Kysely serializes everything on that connection, so a transaction
  * runs alone from BEGIN to COMMIT; busy_timeout only matters for other processes (CLI backups) on the same file.
  */
-export function sqliteDialect(filename: string): SqliteDialect {
+export function sqliteDialect(filename: string, onOpen?: (database: BetterSqlite3.Database) => void): SqliteDialect {
   return new SqliteDialect({
     database: async () => {
       if (filename !== ":memory:") await mkdir(dirname(filename), { recursive: true });
@@ -18,6 +18,7 @@ export function sqliteDialect(filename: string): SqliteDialect {
       database.pragma("synchronous = NORMAL");
       database.pragma("foreign_keys = ON");
       database.pragma("busy_timeout = 5000");
+      onOpen?.(database);
       return database;
     },
   });

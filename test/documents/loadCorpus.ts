@@ -3,12 +3,14 @@ import { configSchema } from "../../src/config/schema.js";
 import { ingestDocument } from "../../src/documents/ingestDocument.js";
 import type { DocumentStore, Viewer } from "../../src/store/documents.js";
 import type { CorpusDocument } from "./corpus.js";
+import type { DocumentEmbedder } from "../../src/documents/documentEmbedder.js";
 
 export const admin: Viewer = { userId: "librarian", admin: true, maxAccessLevel: undefined };
 
 export const documentsConfig = configSchema.parse({}).documents;
 
-export async function loadCorpus(documents: DocumentStore, corpus: readonly CorpusDocument[]): Promise<Map<string, string>> {
+/** With an embedder, each document's chunks are embedded as ingestion does with an embedding model configured. */
+export async function loadCorpus(documents: DocumentStore, corpus: readonly CorpusDocument[], embedder?: DocumentEmbedder): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const doc of corpus) {
     const references = doc.referenceKeys.map((key) => {
@@ -16,7 +18,7 @@ export async function loadCorpus(documents: DocumentStore, corpus: readonly Corp
       if (id === undefined) throw new Error(`corpus order: ${doc.key} references ${key} before it exists`);
       return id;
     });
-    const { document } = await ingestDocument({ documents, config: documentsConfig }, admin, { ...doc.input, references });
+    const { document } = await ingestDocument({ documents, config: documentsConfig, embedder }, admin, { ...doc.input, references });
     ids.set(doc.key, document.id);
   }
   return ids;

@@ -131,6 +131,10 @@ const specs: Record<string, RouteSpec> = {
     },
     valid: () => ({ projectId: "fuzz", type: "note", title: "Replaced", content: "<h1>Title</h1><p>Body</p>", format: "html" }),
   },
+  // Takes no body; without an embedding model configured it is refused (400) whatever comes.
+  "POST /api/v2/admin/documents/reembed": {
+    valid: () => ({}),
+  },
   "POST /api/v2/admin/cache/invalidate": {
     valid: () => ({ tenant: "fuzzer", model: "vllm/mock-model", keyId: "key-1" }),
   },

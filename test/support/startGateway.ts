@@ -29,6 +29,8 @@ export interface StartGatewayOptions {
   telemetry?: TelemetryOptions;
   /** Sees every store query the gateway runs. */
   onStoreQuery?: StartServerOptions["onStoreQuery"];
+  /** Loads SQLite's vector extension instead of sqlite-vec (a failing one tests the fallback). */
+  loadVectorExtension?: StartServerOptions["loadVectorExtension"];
 }
 
 export async function startGateway(partial: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<TestGateway> {
@@ -48,6 +50,7 @@ export async function startGateway(partial: Record<string, unknown>, options: St
     logger,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     ...(options.onStoreQuery ? { onStoreQuery: options.onStoreQuery } : {}),
+    ...(options.loadVectorExtension ? { loadVectorExtension: options.loadVectorExtension } : {}),
   });
   return {
     ...server,

@@ -13,8 +13,9 @@ import { guardStore } from "../../chat/guardStore.js";
 import { GatewayError, isAbortError } from "../../errors.js";
 import { ingestDocument } from "../../documents/ingestDocument.js";
 import { viewerOf } from "../../documents/viewerOf.js";
-import { MAX_EXPAND_DEPTH } from "../../documents/searchDocuments.js";
-import type { Retriever } from "../../documents/createRetriever.js";
+import { MAX_EXPAND_DEPTH, retrievalModes, type RetrievalMode, type SearchRequest } from "../../documents/searchDocuments.js";
+import type { Retrieval, Retriever } from "../../documents/createRetriever.js";
+import type { DocumentEmbedder } from "../../documents/documentEmbedder.js";
 import { pageQuery, parsePageQuery } from "../pageQuery.js";
 import { documentJsonBody, readDocumentBody } from "./documentBody.js";
 import type { JobQueue } from "../../jobs/jobQueue.js";
@@ -28,9 +29,15 @@ const searchQuery = Type.Object(
     q: Type.String({ minLength: 1, maxLength: 1000 }),
     projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    topK: Type.Optional(Type.String({ pattern: "^(100|[1-9][0-9]?)$", description: "1 to 100; default 5" })),
+    topK: Type.Optional(Type.String({ pattern: "^(100|[1-9][0-9]?)$", description: "1 to 100; default retrieval.topK (5)" })),
     threshold: Type.Optional(Type.String({ pattern: "^(0(\\.[0-9]+)?|1(\\.0+)?)$", description: "0 to 1, relative to the best match; default 0" })),
     expand: Type.Optional(Type.String({ pattern: `^[0-${MAX_EXPAND_DEPTH}]$`, description: `0 to ${MAX_EXPAND_DEPTH} steps of references; default 0` })),
+    mode: Type.Optional(
+      Type.Unsafe<RetrievalMode>({ type: "string", enum: [...retrievalModes], description: "default hybrid with an embedding model configured, else lexical" }),
+    ),
+    vectorThreshold: Type.Optional(
+      Type.String({ pattern: "^(0(\\.[0-9]+)?|1(\\.0+)?)$", description: "0 to 1: cosine similarity a vector match needs; default retrieval.vectorThreshold (0.7)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -51,6 +58,10 @@ export interface DocumentRoutesDeps {
   onSearch?(seconds: number, outcome: "ok" | "error"): void;
   /** The background job queue, for `?async=true` (document.ingest jobs, defined by main.ts). */
   jobs?: JobQueue | undefined;
+  /** Embeds chunks at ingestion, when an embedding model is configured. */
+  embedder?: DocumentEmbedder | undefined;
+  /** Search defaults (`retrieval` in the config). */
+  retrieval?: { topK: number } | undefined;
 }
 
 export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesDeps): Promise<void> {
@@ -168,7 +179,10 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       schema: {
         tags,
         summary: "Search documents",
-        description: "Full-text (BM25) top-k chunks the caller may read, scored 0..1 relative to the best; `expand` adds referenced and citing documents.",
+        description:
+          "Top-k chunks the caller may read — full text (BM25), vector (cosine similarity) or both fused by reciprocal rank (`mode`) — scored 0..1 " +
+          "relative to the best, with `lexicalScore` and `vectorScore`; `expand` adds referenced and citing documents. `{data, mode, vectorSkipped?}`: " +
+          "`mode` is what ran (lexical when the query could not be embedded, `vectorSkipped` then says why).",
         querystring: searchQuery,
       },
     },
@@ -177,22 +191,25 @@ export async function documentRoutes(app: FastifyInstance, deps: DocumentRoutesD
       const signal = deps.signals.signalFor(request.raw, reply.raw);
       const started = performance.now();
       try {
-        const results = await guardWork(() =>
-          deps.retriever.search(
-            viewerOf(request.principal),
-            {
-              q: query.q,
-              projectId: query.projectId,
-              type: query.type,
-              topK: query.topK === undefined ? 5 : Number(query.topK),
-              threshold: query.threshold === undefined ? 0 : Number(query.threshold),
-              expand: query.expand === undefined ? 0 : Number(query.expand),
-            },
-            signal,
-          ),
+        const viewer = viewerOf(request.principal);
+        const search: SearchRequest = {
+          q: query.q,
+          projectId: query.projectId,
+          type: query.type,
+          topK: query.topK === undefined ? (deps.retrieval?.topK ?? 5) : Number(query.topK),
+          threshold: query.threshold === undefined ? 0 : Number(query.threshold),
+          expand: query.expand === undefined ? 0 : Number(query.expand),
+          mode: query.mode,
+          vectorThreshold: query.vectorThreshold === undefined ? undefined : Number(query.vectorThreshold),
+        };
+        const retriever = deps.retriever;
+        const retrieval: Retrieval = await guardWork(async () =>
+          retriever.retrieve
+            ? retriever.retrieve(viewer, search, signal)
+            : { results: await retriever.search(viewer, search, signal), mode: search.mode ?? "lexical" },
         );
         deps.onSearch?.((performance.now() - started) / 1000, "ok");
-        return { data: results };
+        return { data: retrieval.results, mode: retrieval.mode, ...(retrieval.vectorSkipped ? { vectorSkipped: retrieval.vectorSkipped } : {}) };
       } catch (error) {
         deps.onSearch?.((performance.now() - started) / 1000, "error");
         throw error;

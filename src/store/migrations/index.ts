@@ -13,6 +13,7 @@ import * as chatJobs from "./007_chat_jobs.js";
 import * as usageRollups from "./008_usage_rollups.js";
 import * as documents from "./009_documents.js";
 import * as messageCitations from "./011_message_citations.js";
+import * as chunkEmbeddings from "./010_chunk_embeddings.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
@@ -24,5 +25,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "007_chat_jobs": chatJobs,
   "008_usage_rollups": usageRollups,
   "009_documents": documents,
+  "010_chunk_embeddings": chunkEmbeddings,
   "011_message_citations": messageCitations,
 };
