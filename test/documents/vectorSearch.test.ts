@@ -185,6 +185,23 @@ eachDialect("vector and hybrid search", (context) => {
     assert.equal((await context.store.documents.get(kept, admin))?.content, "The first version stays.");
   });
 
+  test("an unusable answer (a zero vector, vectors of two sizes) is upstream_error and writes nothing", async () => {
+    for (const embedding of [() => [0, 0, 0, 0], (_input: string | number[], index: number) => (index === 0 ? [1, 0] : [1, 0, 0])]) {
+      upstream.mock.script = () => ({ embedding });
+      try {
+        await assert.rejects(file(doc("unusable", "Two chunks", "# One\n\nFirst part.\n\n# Two\n\nSecond part.", { format: "markdown" })), (error: unknown) => {
+          assert.ok(isGatewayError(error));
+          assert.equal(error.code, "upstream_error");
+          assert.match(error.message, /unusable answer/);
+          return true;
+        });
+      } finally {
+        upstream.serveVectors();
+      }
+    }
+    assert.deepEqual((await context.store.documents.list(admin, "unusable", { limit: 10 })).items, []);
+  });
+
   test("an embedding engine failing at query time: hybrid answers from full text and says so; vector fails", async () => {
     await file(doc("outage", "Lighthouse keeping", "Lighthouse lamp maintenance and fog signals."));
     const lexical = await retriever.search(admin, request("lighthouse lamp", "outage", { mode: "lexical" }));
