@@ -23,6 +23,12 @@ export interface GatewaySettings {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * A non-streaming client's call asks the upstream for the whole answer, as the pass-through baseline does; streams
+ * stay streams. The trade (no time-to-first-token fallback for non-streaming calls) is the operator's; see README.
+ */
+export const benchEngineDefaults = { upstreamStreaming: "client" };
+
 /** Engine sizing for scenarios that keep hundreds of requests in flight. */
 export const loadEngineSizing = { maxConcurrency: 1024, maxQueue: 4096, connections: 256 };
 
@@ -32,7 +38,7 @@ const highLimits = { chat: unlimited, admin: { rpm: 10_000 }, other: { rpm: 100_
 
 export function gatewayConfig(settings: GatewaySettings): Record<string, unknown> {
   return {
-    engines: [{ name: benchEngine, type: "openai", baseUrl: `${settings.upstreamUrl}/v1`, models: [benchModel], ...settings.engine }],
+    engines: [{ name: benchEngine, type: "openai", baseUrl: `${settings.upstreamUrl}/v1`, models: [benchModel], ...benchEngineDefaults, ...settings.engine }],
     auth: { mode: "keys", adminKey: `\${${adminKeyVariable}}` },
     rateLimits: { enabled: true, perKey: highLimits, perUser: highLimits },
     metrics: { enabled: settings.metrics },

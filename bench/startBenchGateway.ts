@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { chatTarget, type ChatTarget } from "./chatTarget.js";
 import { createApiKey } from "./createApiKey.js";
-import { adminKeyVariable, benchEngine, benchModel, gatewayConfig, type GatewaySettings } from "./gatewayConfig.js";
+import { adminKeyVariable, benchEngine, benchEngineDefaults, benchModel, gatewayConfig, type GatewaySettings } from "./gatewayConfig.js";
 import { startSwitchyard, type RunningSwitchyard } from "./startSwitchyard.js";
 
 export interface BenchGateway {
@@ -39,7 +39,7 @@ export async function startBenchGateway(upstreamUrl: string, options: BenchGatew
         usageLedger: "on",
         logLevel: settings.logLevel,
         metrics: settings.metrics,
-        ...(settings.engine === undefined ? {} : { engine: settings.engine }),
+        engine: { ...benchEngineDefaults, ...settings.engine },
         ...settings.extra,
       },
     };

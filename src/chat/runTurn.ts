@@ -55,7 +55,7 @@ interface Step {
   ticket: MeterTicket | undefined;
   startedAt: number;
   response: ResponseAccumulator;
-  served: { engine: string; model: string; ttftMs: number } | undefined;
+  served: { engine: string; model: string; ttftMs: number | undefined } | undefined;
   closed: boolean;
 }
 

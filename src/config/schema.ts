@@ -95,6 +95,13 @@ export const openAIEngineSchema = z
     maxConcurrency: positiveInt.default(20),
     /** Keep-alive connections kept per upstream origin. */
     connections: positiveInt.default(64),
+    /**
+     * `always`: every upstream call streams, so a non-streaming client's call still falls back when no first token
+     * comes within `timeouts.ttftMs`. `client`: the upstream streams only when the client does; a non-streaming call
+     * asks for the whole answer at once, which spares parsing one chunk per token, and only `timeouts.totalMs`
+     * bounds it (its first token is its last).
+     */
+    upstreamStreaming: z.enum(["always", "client"]).default("always"),
     ...policyFields,
   })
   .strict();

@@ -125,6 +125,11 @@ export interface Engine {
   /** Model ids served by this engine, without the engine prefix. */
   readonly models: readonly string[];
   stream(request: ChatRequest, options: StreamOptions): AsyncIterable<StreamPart>;
+  /**
+   * With `coalesce`, the engine asks for the whole answer at once: its first part comes when the answer is done,
+   * so a time-to-first-token limit cannot apply to such a call.
+   */
+  readonly wholeWhenCoalesced?: boolean;
   status(): EngineStatus;
   /** Present when the engine serves embedding models. */
   readonly embeddings?: EmbeddingCapability | undefined;

@@ -29,7 +29,7 @@ export interface EngineCall {
 /** What the gen_ai.system attribute names: the wire protocol an `openai` engine speaks, or the local runtime. */
 export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", local: "llama.cpp" };
 
-export async function instrumentEngineCall<T extends { parts: AsyncIterable<StreamPart>; ttftMs: number }>(
+export async function instrumentEngineCall<T extends { parts: AsyncIterable<StreamPart>; ttftMs: number | undefined }>(
   observers: EngineCallObservers,
   call: EngineCall,
   open: (traceparent: string | undefined) => Promise<T>,
@@ -67,8 +67,10 @@ export async function instrumentEngineCall<T extends { parts: AsyncIterable<Stre
     done(statusOf(error), error);
     throw error;
   }
-  metrics?.engineTtft.observe(labels, opened.ttftMs / 1000);
-  span?.setAttributes({ "gen_ai.server.time_to_first_token": opened.ttftMs / 1000, "switchyard.ttft_ms": opened.ttftMs });
+  if (opened.ttftMs !== undefined) {
+    metrics?.engineTtft.observe(labels, opened.ttftMs / 1000);
+    span?.setAttributes({ "gen_ai.server.time_to_first_token": opened.ttftMs / 1000, "switchyard.ttft_ms": opened.ttftMs });
+  }
   return { ...opened, parts: observeEnd(opened.parts, span, done) };
 }
 

@@ -18,7 +18,8 @@ export interface CallDeadline {
   release(): void;
 }
 
-export function callDeadline(client: AbortSignal, ttftMs: number, totalMs: number): CallDeadline {
+/** `ttftMs` undefined: only the total limit applies (a call whose first part is the whole answer). */
+export function callDeadline(client: AbortSignal, ttftMs: number | undefined, totalMs: number): CallDeadline {
   const controller = new AbortController();
   let expired: DeadlineLimit | undefined;
   const expire = (limit: DeadlineLimit) => () => {
@@ -27,7 +28,7 @@ export function callDeadline(client: AbortSignal, ttftMs: number, totalMs: numbe
     controller.abort();
   };
   const onClient = () => controller.abort(client.reason);
-  let ttftTimer: NodeJS.Timeout | undefined = setTimeout(expire("ttft"), ttftMs);
+  let ttftTimer: NodeJS.Timeout | undefined = ttftMs === undefined ? undefined : setTimeout(expire("ttft"), ttftMs);
   let totalTimer: NodeJS.Timeout | undefined = setTimeout(expire("total"), totalMs);
   if (client.aborted) onClient();
   else client.addEventListener("abort", onClient, { once: true });

@@ -53,7 +53,8 @@ export interface OpenOptions {
 export interface OpenedStream {
   /** The whole stream, first part included. */
   parts: AsyncIterable<StreamPart>;
-  ttftMs: number;
+  /** Undefined for a whole answer asked for at once (see Engine.wholeWhenCoalesced): it has no first token of its own. */
+  ttftMs: number | undefined;
   /** Tries it took on this engine (1 = no retry). */
   attempts: number;
 }
@@ -138,6 +139,8 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
   };
 
   async function open(request: ChatRequest, options: OpenOptions): Promise<OpenedStream> {
+    // A whole answer's first part is its last: only the total limit bounds it, and its wait says nothing of TTFT.
+    const whole = options.coalesce === true && engine.wholeWhenCoalesced === true;
     const ttftMs = options.timeouts?.ttftMs ?? config.timeouts.ttftMs;
     const totalMs = options.timeouts?.totalMs ?? config.timeouts.totalMs;
     const client = options.signal;
@@ -149,7 +152,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       });
     }
     const startedAt = performance.now();
-    const deadline = callDeadline(client, ttftMs, totalMs);
+    const deadline = callDeadline(client, whole ? undefined : ttftMs, totalMs);
     const { signal } = deadline;
     let attempts = 0;
 
@@ -197,7 +200,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
     deadline.started();
 
     const ttftMeasured = performance.now() - startedAt;
-    ewmaTtftMs = ewmaTtftMs === null ? ttftMeasured : ewmaWeight * ttftMeasured + (1 - ewmaWeight) * ewmaTtftMs;
+    if (!whole) ewmaTtftMs = ewmaTtftMs === null ? ttftMeasured : ewmaWeight * ttftMeasured + (1 - ewmaWeight) * ewmaTtftMs;
     streams += 1;
     const finished = () => {
       streams -= 1;
@@ -205,7 +208,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
     };
     return {
       parts: rest(opened, { client, deadline, totalMs, engineName: engine.name, finished }),
-      ttftMs: Math.round(ttftMeasured),
+      ttftMs: whole ? undefined : Math.round(ttftMeasured),
       attempts,
     };
   }

@@ -96,6 +96,27 @@ test("total timeout: a stream still running at totalMs ends with engine_timeout"
   await mock.waitForAborted(1);
 });
 
+test("a whole answer (upstreamStreaming client, collected) is bounded by totalMs only, and reports no TTFT", async () => {
+  mock.script = () => ({ text: "slow but whole", headersDelayMs: 300 });
+  const engine = guarded({ upstreamStreaming: "client", timeouts: { ttftMs: 100, totalMs: 3000 } });
+  const whole = await engine.open(request, { signal: signal(), coalesce: true });
+  assert.equal(whole.ttftMs, undefined);
+  assert.equal((await collectStream(whole.parts)).text, "slow but whole");
+  assert.equal(engine.state().ewmaTtftMs, null, "a whole answer's wait is not a first-token time");
+  // The same engine streaming to a client still holds the first token to ttftMs.
+  await assert.rejects(engine.open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_timeout" && /first token/.test(e.message));
+
+  mock.reset();
+  mock.script = () => ({ hang: true });
+  const started = performance.now();
+  await assert.rejects(
+    guarded({ upstreamStreaming: "client", retry: { attempts: 0 }, timeouts: { ttftMs: 50, totalMs: 250 } }).open(request, { signal: signal(), coalesce: true }),
+    (e: GatewayError) => e.code === "engine_timeout" && /finish within 250 ms/.test(e.message),
+  );
+  assert.ok(performance.now() - started >= 240, "the ttft limit did not cut it");
+  await mock.waitForAborted(1);
+});
+
 test("the breaker opens at the failure ratio, keeps requests away while open, and recovers after the wait", async () => {
   let healthy = false;
   mock.script = () => (healthy ? { text: "recovered" } : { status: 500 });

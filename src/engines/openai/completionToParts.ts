@@ -15,7 +15,7 @@ interface OpenAICompletion {
 }
 
 /**
- * Parts for an upstream that ignored `stream: true` and answered with one `chat.completion` object. Nothing has
+ * Parts for one `chat.completion` object: a whole answer asked for, or an upstream that ignored `stream: true`. Nothing has
  * reached the client when this runs, so its failures are retryable: another attempt may get a proper answer.
  */
 export function completionToParts(body: string): StreamPart[] {

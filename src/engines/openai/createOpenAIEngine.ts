@@ -53,7 +53,10 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
   });
-  const headers = upstreamHeaders(config);
+  const headers = upstreamHeaders(config, "text/event-stream");
+  const wholeHeaders = upstreamHeaders(config, "application/json");
+  // See the config's upstreamStreaming: a collecting consumer may get the answer in one piece.
+  const wholeWhenCoalesced = config.upstreamStreaming === "client";
   const logger = options.logger;
   let inFlight = 0;
   let closing: Promise<void> | undefined;
@@ -64,14 +67,16 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
     let body: Dispatcher.ResponseData["body"] | undefined;
     // Set once the upstream said it was done: the rest of the body is drained so the socket can be reused.
     let complete = false;
+    const whole = wholeWhenCoalesced && coalesce === true;
+    const callHeaders = whole ? wholeHeaders : headers;
     try {
       let response: Dispatcher.ResponseData;
       try {
         response = await pool.request({
           method: "POST",
           path,
-          headers: traceparent ? { ...headers, traceparent } : headers,
-          body: JSON.stringify(toOpenAIRequest(request)),
+          headers: traceparent ? { ...callHeaders, traceparent } : callHeaders,
+          body: JSON.stringify(toOpenAIRequest(request, !whole)),
           signal,
         });
       } catch (error) {
@@ -193,6 +198,7 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
     models: Object.freeze([...config.models]),
     embeddings,
     stream,
+    wholeWhenCoalesced,
     status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
     close() {
       closing ??= pool.close();
@@ -225,11 +231,11 @@ function siblingPath(chat: URL, name: string): string {
   return url.pathname + url.search;
 }
 
-function upstreamHeaders(config: OpenAIEngineConfig): Record<string, string> {
+function upstreamHeaders(config: OpenAIEngineConfig, accept: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
   headers["content-type"] = "application/json";
-  headers.accept = "text/event-stream";
+  headers.accept = accept;
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
   return headers;
 }

@@ -1,20 +1,22 @@
 import type { ChatMessage, ChatRequest } from "../spec.js";
 
 /**
- * The upstream request body in OpenAI's snake_case. The engine always streams and always asks for usage, so a
- * non-streaming client call is this same stream collected, and every call is metered.
+ * The upstream request body in OpenAI's snake_case. A streamed call always asks for usage in the stream (a whole
+ * answer carries it anyway), so every call is metered.
  */
-export function toOpenAIRequest(request: ChatRequest): Record<string, unknown> {
+export function toOpenAIRequest(request: ChatRequest, stream = true): Record<string, unknown> {
   // `extra` goes first so the fields the gateway owns always win over it.
   const body: Record<string, unknown> = request.extra ? { ...request.extra } : {};
   body.model = request.model;
   body.messages = request.messages.map(toOpenAIMessage);
-  body.stream = true;
+  body.stream = stream;
   const extraStreamOptions = body.stream_options;
-  body.stream_options =
-    typeof extraStreamOptions === "object" && extraStreamOptions !== null && !Array.isArray(extraStreamOptions)
-      ? { ...extraStreamOptions, include_usage: true }
-      : { include_usage: true };
+  if (!stream) delete body.stream_options;
+  else
+    body.stream_options =
+      typeof extraStreamOptions === "object" && extraStreamOptions !== null && !Array.isArray(extraStreamOptions)
+        ? { ...extraStreamOptions, include_usage: true }
+        : { include_usage: true };
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;

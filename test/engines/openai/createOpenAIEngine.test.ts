@@ -115,6 +115,42 @@ test("coalesce (a collected answer): text arriving in one read comes as one part
     ]);
   }));
 
+test("upstreamStreaming client: a collected answer is asked for whole, a streamed one still streams", () =>
+  withFixture(
+    async ({ mock, engine }) => {
+      assert.equal(engine.wholeWhenCoalesced, true);
+      mock.script = () => ({ chunks: ["Hel", "lo"], usage: { prompt_tokens: 11, completion_tokens: 2 }, toolCalls: [{ id: "c1", name: "f", arguments: '{"a":1}' }] });
+      const request: ChatRequest = { ...helloRequest, extra: { stream_options: { continuous_usage_stats: true } } };
+      const whole = await collectStream(engine.stream(request, { signal: new AbortController().signal, coalesce: true }));
+      assert.equal(whole.text, "Hello");
+      assert.deepEqual(whole.toolCalls, [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }]);
+      assert.deepEqual(whole.usage, { inputTokens: 11, outputTokens: 2, totalTokens: 13 });
+      const asked = mock.requests[0];
+      assert.equal(asked?.body.stream, false);
+      // stream_options is only valid on a streamed call; OpenAI refuses it otherwise.
+      assert.equal("stream_options" in (asked?.body ?? {}), false);
+      assert.equal(asked?.headers.accept, "application/json");
+
+      const streamed = await streamAll(engine, request);
+      assert.deepEqual(streamed.filter((part) => part.type === "text-delta"), [
+        { type: "text-delta", text: "Hel" },
+        { type: "text-delta", text: "lo" },
+      ]);
+      assert.equal(mock.requests[1]?.body.stream, true);
+      assert.deepEqual(mock.requests[1]?.body.stream_options, { continuous_usage_stats: true, include_usage: true });
+      assert.equal(mock.requests[1]?.headers.accept, "text/event-stream");
+    },
+    { upstreamStreaming: "client" },
+  ));
+
+test("upstreamStreaming always (the default): a collected answer still streams from the upstream", () =>
+  withFixture(async ({ mock, engine }) => {
+    assert.equal(engine.wholeWhenCoalesced, false);
+    await collectStream(engine.stream(helloRequest, { signal: new AbortController().signal, coalesce: true }));
+    assert.equal(mock.requests[0]?.body.stream, true);
+    assert.equal(mock.requests[0]?.headers.accept, "text/event-stream");
+  }));
+
 test("tool-call deltas merge via collectStream into the upstream's tool calls", () =>
   withFixture(async ({ mock, engine }) => {
     const calls = [
