@@ -15,7 +15,11 @@ export interface BenchGateway {
   settings: Record<string, unknown>;
 }
 
-export type BenchGatewayOptions = Partial<Omit<GatewaySettings, "upstreamUrl">> & { name?: string };
+export type BenchGatewayOptions = Partial<Omit<GatewaySettings, "upstreamUrl">> & {
+  name?: string;
+  /** NODE_OPTIONS for the gateway's process alone (e.g. a heap limit). */
+  nodeOptions?: string;
+};
 
 export async function startBenchGateway(upstreamUrl: string, options: BenchGatewayOptions = {}): Promise<BenchGateway> {
   const settings: GatewaySettings = {
@@ -27,7 +31,10 @@ export async function startBenchGateway(upstreamUrl: string, options: BenchGatew
   };
   // The bootstrap admin key lives only in this process and the gateway's environment.
   const adminKey = randomBytes(24).toString("base64url");
-  const gateway = await startSwitchyard(gatewayConfig(settings), { name: options.name ?? "switchyard", env: { [adminKeyVariable]: adminKey } });
+  const gateway = await startSwitchyard(gatewayConfig(settings), {
+    name: options.name ?? "switchyard",
+    env: { [adminKeyVariable]: adminKey, ...(options.nodeOptions === undefined ? {} : { NODE_OPTIONS: options.nodeOptions }) },
+  });
   try {
     const key = await createApiKey(gateway.url, adminKey, { name: "bench" });
     return {
@@ -40,6 +47,7 @@ export async function startBenchGateway(upstreamUrl: string, options: BenchGatew
         logLevel: settings.logLevel,
         metrics: settings.metrics,
         engine: { ...benchEngineDefaults, ...settings.engine },
+        ...(options.nodeOptions === undefined ? {} : { nodeOptions: options.nodeOptions }),
         ...settings.extra,
       },
     };

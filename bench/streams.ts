@@ -20,7 +20,9 @@ import { startMock } from "./startMock.js";
 
 const flags = {
   streams: { default: 10000, min: 0, integer: true, help: "concurrent long streams (0 skips the part)" },
-  hold: { default: 60, min: 1, integer: true, help: "seconds each long stream lasts (one chunk a second)" },
+  hold: { default: 60, min: 1, integer: true, help: "seconds each long stream lasts" },
+  interval: { default: 1, min: 0.1, help: "seconds between a long stream's chunks" },
+  "heap-mb": { default: 0, min: 0, integer: true, help: "the gateway's V8 heap limit (--max-old-space-size), as a deployment sets it under its memory limit; 0: V8's default" },
   "open-rate": { default: 500, min: 1, help: "long streams opened per second" },
   slow: { default: 100, min: 0, integer: true, help: "slow readers (0 skips the part)" },
   "slow-seconds": { default: 30, min: 0.1, help: "how long the slow readers read" },
@@ -32,11 +34,11 @@ const about = `Long streams: the gateway needs two open files per stream (ulimit
 Takes about streams / open-rate + hold seconds, plus slow-seconds.`;
 
 /** A gateway sized for `inFlight` concurrent streams, in front of its own mock. */
-async function startStack(services: RunningService[], mockOptions: Partial<MockOptions>, inFlight: number, totalMs: number) {
+async function startStack(services: RunningService[], mockOptions: Partial<MockOptions>, inFlight: number, totalMs: number, heapMb: number) {
   const mock = await startMock(mockOptions);
   services.push(mock);
   const engine = { maxConcurrency: inFlight + 100, maxQueue: 1000, connections: inFlight + 100, timeouts: { totalMs } };
-  const stack = await startBenchGateway(mock.url, { engine });
+  const stack = await startBenchGateway(mock.url, { engine, ...(heapMb > 0 ? { nodeOptions: `--max-old-space-size=${heapMb}` } : {}) });
   services.push(stack.gateway);
   return stack;
 }
@@ -57,16 +59,17 @@ runMain("streams benchmark", async () => {
       await requireOpenFiles("this runner", "self", n.streams + 200);
       const openSec = n.streams / n["open-rate"];
       const totalMs = Math.ceil((openSec + n.hold + 60) * 1000);
-      const { gateway, target } = await startStack(services, { chunks: n.hold, chunkIntervalMs: 1000 }, n.streams, totalMs);
+      const chunks = Math.max(1, Math.round(n.hold / n.interval));
+      const { gateway, target } = await startStack(services, { chunks, chunkIntervalMs: Math.round(n.interval * 1000) }, n.streams, totalMs, n["heap-mb"]);
       await requireOpenFiles("the gateway", gateway.pid, 2 * n.streams + 200);
-      progress(`long streams: ${n.streams} × ${n.hold} s, opened at ${n["open-rate"]}/s`);
+      progress(`long streams: ${n.streams} × ${n.hold} s (a chunk every ${n.interval} s), opened at ${n["open-rate"]}/s${n["heap-mb"] > 0 ? `, gateway heap limit ${n["heap-mb"]} MB` : ""}`);
       held = await heldStreams(target, { streams: n.streams, openRate: n["open-rate"], timeoutMs: totalMs, gatewayPid: gateway.pid });
       progress(`  ${held.completed}/${held.streams} completed, peak ${held.peakOpen} open, RSS max ${held.rss.maxMb.toFixed(0)} MB`);
       for (const service of services.splice(0).reverse()) await service.stop();
     }
     if (n.slow > 0) {
       const totalMs = (n["slow-seconds"] + 120) * 1000;
-      const { gateway, target } = await startStack(services, { chunks: n["slow-chunks"] }, n.slow, totalMs);
+      const { gateway, target } = await startStack(services, { chunks: n["slow-chunks"] }, n.slow, totalMs, n["heap-mb"]);
       await checkChatTarget("switchyard", target);
       // The size of one whole answer, read at full speed, to put the unread volume in bytes.
       const whole = await request(`${target.origin}${target.path}`, { method: "POST", headers: target.headers, body: target.streamBody });
