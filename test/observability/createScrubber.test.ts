@@ -39,9 +39,20 @@ test("the logger redacts fields, messages and errors", () => {
   const logger = createLogger("trace", { secrets: ["my-configured-secret-value"], destination });
   logger.info({ req: { headers: { authorization: `Bearer ${key}`, "x-api-key": key } } }, "request");
   logger.info({ apiKey: "my-configured-secret-value", nested: { secret: "abc" } }, "config");
+  logger.info({ password: "pw-value-1", res: { headers: { "set-cookie": ["sid=cookie-value-1"] } }, engine: { token: { value: "tok-value-1" } }, tokens: 12 }, "more");
   logger.warn({ reason: `upstream echoed ${providerKey}` }, `message with ${jwt}`);
   logger.error({ err: new Error(`failed with my-configured-secret-value and ${key}`) }, "boom");
   const output = lines.join("");
-  for (const secret of [key, jwt, providerKey, "my-configured-secret-value", '"abc"']) assert.ok(!output.includes(secret), `${secret} leaked:\n${output}`);
-  assert.equal(lines.length, 4);
+  for (const secret of [key, jwt, providerKey, "my-configured-secret-value", '"abc"', "pw-value-1", "cookie-value-1", "tok-value-1"]) {
+    assert.ok(!output.includes(secret), `${secret} leaked:\n${output}`);
+  }
+  assert.equal(lines.length, 5);
+  const [request, config, more] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(request?.req, { headers: { authorization: "[redacted]", "x-api-key": "[redacted]" } });
+  assert.equal(config?.apiKey, "[redacted]");
+  assert.deepEqual(config?.nested, { secret: "[redacted]" });
+  assert.equal(more?.password, "[redacted]");
+  assert.deepEqual(more?.res, { headers: { "set-cookie": "[redacted]" } });
+  assert.deepEqual(more?.engine, { token: "[redacted]" });
+  assert.equal(more?.tokens, 12, "only the named keys are censored");
 });
