@@ -12,10 +12,9 @@ export interface ThresholdCheck {
   pass: boolean;
 }
 
-export const thresholds = { apiP95Ms: 200, ttftP95Ms: 3000, errorRatePercent: 0.1 } as const;
+export const thresholds = { apiP95Ms: 200, ttftP95Ms: 3000, errorRatePercent: 0.1, soakRssGrowthPercent: 10 } as const;
 
-export function checkThresholds(stats: LoadStats): ThresholdCheck[] {
-  const check = (name: string, value: number, limit: number, unit: ThresholdCheck["unit"]): ThresholdCheck => ({
+const check = (name: string, value: number, limit: number, unit: ThresholdCheck["unit"]): ThresholdCheck => ({
     name,
     value,
     limit,
@@ -23,11 +22,21 @@ export function checkThresholds(stats: LoadStats): ThresholdCheck[] {
     // No measurement (NaN) is not a pass.
     pass: Number.isFinite(value) && value < limit,
   });
+
+export function checkThresholds(stats: LoadStats): ThresholdCheck[] {
   return [
     check("non-LLM API p95", stats.byKind.api.p95Ms, thresholds.apiP95Ms, "ms"),
     check("TTFT p95 (streams)", stats.byKind.stream.firstByteP95Ms, thresholds.ttftP95Ms, "ms"),
     check("error rate", stats.errorRate * 100, thresholds.errorRatePercent, "%"),
   ];
+}
+
+/**
+ * The soak's memory target: RSS growth from the end of the warm-up to the end of the run. The warm-up (JIT code,
+ * V8 sizing its heap to the load, pools filling) is growth a restart would repeat, not a leak.
+ */
+export function checkRssGrowth(growth: { percent: number; warmupSec: number }): ThresholdCheck {
+  return check(`RSS growth after ${growth.warmupSec} s warm-up`, growth.percent, thresholds.soakRssGrowthPercent, "%");
 }
 
 export function describeCheck(check: ThresholdCheck): string {

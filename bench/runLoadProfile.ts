@@ -3,10 +3,10 @@
  * per kind and per window, and the threshold checks.
  */
 import type { ChatTarget } from "./chatTarget.js";
-import { checkThresholds, type ThresholdCheck } from "./loadThresholds.js";
+import { checkRssGrowth, checkThresholds, type ThresholdCheck } from "./loadThresholds.js";
 import { loadStats, loadWindows, type LoadStats, type LoadWindow } from "./loadStats.js";
 import { runOpenLoop, type LoadMix } from "./openLoop.js";
-import { rssSummary, sampleRss } from "./sampleRss.js";
+import { rssGrowth, rssSummary, sampleRss, type RssGrowth } from "./sampleRss.js";
 
 export interface LoadRunOptions {
   name: string;
@@ -31,6 +31,8 @@ export interface LoadRunResult {
   pass: boolean;
   windows: LoadWindow[];
   rss: { startMb: number; endMb: number; maxMb: number };
+  /** After the first minute (a tenth of shorter runs); the soak is checked against it. */
+  rssGrowth: RssGrowth;
 }
 
 export async function runLoadProfile(target: ChatTarget, options: LoadRunOptions): Promise<LoadRunResult> {
@@ -51,6 +53,17 @@ export async function runLoadProfile(target: ChatTarget, options: LoadRunOptions
     if (sample) w.rssMb = sample.rssBytes / 2 ** 20;
   }
   const stats = loadStats(samples);
-  const checks = checkThresholds(stats);
-  return { name: options.name, about: options.about, durationSec: options.durationSec, stats, checks, pass: checks.every((c) => c.pass), windows, rss: rssSummary(rss) };
+  const growth = rssGrowth(rss, Math.min(60, options.durationSec / 10));
+  const checks = [...checkThresholds(stats), ...(options.name === "soak" ? [checkRssGrowth(growth)] : [])];
+  return {
+    name: options.name,
+    about: options.about,
+    durationSec: options.durationSec,
+    stats,
+    checks,
+    pass: checks.every((c) => c.pass),
+    windows,
+    rss: rssSummary(rss),
+    rssGrowth: growth,
+  };
 }

@@ -54,3 +54,20 @@ export function rssSummary(samples: readonly RssSample[]): { startMb: number; en
     maxMb: mb(samples.length > 0 ? Math.max(...samples.map((s) => s.rssBytes)) : undefined),
   };
 }
+
+export interface RssGrowth {
+  warmupSec: number;
+  /** RSS at the end of the warm-up, and at the end, MB. */
+  fromMb: number;
+  toMb: number;
+  percent: number;
+}
+
+/** Growth from the last sample within the first `warmupSec` to the last sample. */
+export function rssGrowth(samples: readonly RssSample[], warmupSec: number): RssGrowth {
+  const from = samples.filter((s) => s.t <= warmupSec).at(-1) ?? samples[0];
+  const to = samples.at(-1);
+  const fromMb = from === undefined ? Number.NaN : from.rssBytes / 2 ** 20;
+  const toMb = to === undefined ? Number.NaN : to.rssBytes / 2 ** 20;
+  return { warmupSec, fromMb, toMb, percent: ((toMb - fromMb) / fromMb) * 100 };
+}
