@@ -6,16 +6,20 @@
 import { createResponseAccumulator, type CollectedResponse } from "../engines/createResponseAccumulator.js";
 import type { StreamPart } from "../engines/spec.js";
 import { isCacheable } from "./cachedAnswer.js";
+import { tapParts } from "../engines/tapParts.js";
 
-export async function* tapAnswer(parts: AsyncIterable<StreamPart>, onComplete: (response: CollectedResponse) => void): AsyncGenerator<StreamPart> {
+export function tapAnswer(parts: AsyncIterable<StreamPart>, onComplete: (response: CollectedResponse) => void): AsyncIterableIterator<StreamPart> {
   const collected = createResponseAccumulator();
   let failed = false;
-  for await (const part of parts) {
-    if (part.type === "error") failed = true;
-    else collected.add(part);
-    yield part;
-  }
-  if (failed) return;
-  const response = collected.result();
-  if (isCacheable(response)) onComplete(response);
+  return tapParts(parts, {
+    part(part) {
+      if (part.type === "error") failed = true;
+      else collected.add(part);
+    },
+    end(completed) {
+      if (!completed || failed) return;
+      const response = collected.result();
+      if (isCacheable(response)) onComplete(response);
+    },
+  });
 }

@@ -6,6 +6,7 @@
 import type { StreamPart, Usage } from "../engines/spec.js";
 import { isAbortError, isGatewayError } from "../errors.js";
 import type { MeterOutcome } from "./createMeter.js";
+import { tapParts } from "../engines/tapParts.js";
 
 export interface StreamEnd {
   usage: Usage | undefined;
@@ -17,26 +18,21 @@ export interface StreamEnd {
   failure: unknown;
 }
 
-export async function* meterParts(parts: AsyncIterable<StreamPart>, onEnd: (end: StreamEnd) => void): AsyncGenerator<StreamPart> {
+export function meterParts(parts: AsyncIterable<StreamPart>, onEnd: (end: StreamEnd) => void): AsyncIterableIterator<StreamPart> {
   let usage: Usage | undefined;
   let outputBytes = 0;
-  let failure: unknown;
-  let finished = false;
-  try {
-    for await (const part of parts) {
+  let inBand: unknown;
+  return tapParts(parts, {
+    part(part) {
       if (part.type === "text-delta") outputBytes += Buffer.byteLength(part.text);
       else if (part.type === "tool-call-delta") outputBytes += Buffer.byteLength(part.name ?? "") + Buffer.byteLength(part.argumentsDelta ?? "");
       else if (part.type === "usage") usage = part.usage;
-      else if (part.type === "error") failure = part.error;
-      yield part;
-    }
-    finished = failure === undefined;
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    onEnd({ usage, outputBytes, finished, failure });
-  }
+      else if (part.type === "error") inBand = part.error;
+    },
+    end(completed, error) {
+      onEnd({ usage, outputBytes, finished: completed && inBand === undefined, failure: error ?? inBand });
+    },
+  });
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from "@opentelemetry/api";
 import type { ChatRequest, EngineType, StreamPart, Usage } from "../engines/spec.js";
+import { tapParts } from "../engines/tapParts.js";
 import { isAbortError, isGatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "./createMetrics.js";
@@ -80,30 +81,24 @@ export function statusOf(error: unknown): string {
   return isGatewayError(error) ? error.code : "internal_error";
 }
 
-async function* observeEnd(
+function observeEnd(
   parts: AsyncIterable<StreamPart>,
   span: Span | undefined,
   done: (status: string, error?: unknown) => void,
-): AsyncGenerator<StreamPart> {
-  let status = "cancelled";
-  let failure: unknown;
-  try {
-    for await (const part of parts) {
-      if (part.type === "error") {
-        status = statusOf(part.error);
-        failure = part.error;
-      } else if (part.type === "usage") span?.setAttributes(usageAttributes(part.usage));
+): AsyncIterableIterator<StreamPart> {
+  let inBand: unknown;
+  return tapParts(parts, {
+    part(part) {
+      if (part.type === "error") inBand = part.error;
+      else if (part.type === "usage") span?.setAttributes(usageAttributes(part.usage));
       else if (part.type === "finish") span?.setAttribute("gen_ai.response.finish_reasons", [part.reason]);
-      yield part;
-    }
-    if (status === "cancelled") status = "ok";
-  } catch (error) {
-    status = statusOf(error);
-    failure = error;
-    throw error;
-  } finally {
-    done(status, failure);
-  }
+    },
+    end(completed, error) {
+      if (error !== undefined) done(statusOf(error), error);
+      else if (inBand !== undefined) done(statusOf(inBand), inBand);
+      else done(completed ? "ok" : "cancelled");
+    },
+  });
 }
 
 function usageAttributes(usage: Usage): Record<string, number> {
