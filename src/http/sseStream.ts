@@ -2,9 +2,10 @@
  * Server-sent events on a raw response, honouring backpressure: when the socket's buffer is full, writing waits
  * for 'drain' (or for the client to go away), so a slow reader never makes the server buffer without bound.
  *
- * Events written in the same turn of the event loop (parts that arrived from the upstream together) leave in one
- * socket write: the response is corked at the first and uncorked once the turn's work is done. An event produced
- * alone still goes out at the end of its own turn, so nothing waits for company.
+ * The stream's first event leaves at once, with the response head: the time to the first byte is the client's
+ * time to first token. After it, events written in the same turn of the event loop (parts that arrived from the
+ * upstream together) leave in one socket write: the response is corked at the first and uncorked once the turn's
+ * work is done. An event produced alone still goes out at the end of its own turn, so nothing waits for company.
  */
 import type { ServerResponse } from "node:http";
 
@@ -36,6 +37,7 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
   // HTTP/2's compatibility response has no cork(); its frames are the stream's own business.
   const corkable = typeof response.cork === "function";
   let corked = false;
+  let first = true;
   const uncork = () => {
     corked = false;
     if (!response.destroyed) response.uncork();
@@ -48,12 +50,21 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
     async send(data, event) {
       if (closed || response.destroyed) return false;
       const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-      if (corkable && !corked) {
-        corked = true;
-        response.cork();
-        process.nextTick(uncork);
+      let flushed: boolean;
+      if (first) {
+        first = false;
+        flushed = response.write(frame);
+        // Node corks a response's first write until the next tick, to join head and body: release it now.
+        if (corkable && response.writableCorked > 0) response.uncork();
+      } else {
+        if (corkable && !corked) {
+          corked = true;
+          response.cork();
+          process.nextTick(uncork);
+        }
+        flushed = response.write(frame);
       }
-      if (response.write(frame)) return true;
+      if (flushed) return true;
       // Whichever comes first removes both listeners: a long stream to a slow reader waits here many times.
       await new Promise<void>((resolve) => {
         const settle = () => {

@@ -1,5 +1,6 @@
 /**
- * The SSE writer on a real socket: events sent in one turn leave together and in order, and a client that stops
+ * The SSE writer on a real socket: the first event leaves at once, later events sent in one turn leave together
+ * and in order, and a client that stops
  * reading makes send() wait instead of letting the server buffer without bound.
  */
 import { test } from "node:test";
@@ -36,7 +37,7 @@ async function readAll(client: IncomingMessage): Promise<{ text: string; reads: 
   return { text, reads };
 }
 
-test("events sent in one turn arrive whole, in order, and leave in a single socket write", async () => {
+test("the first event leaves at once with the head; the rest of its turn arrives whole, in order, in one socket write", async () => {
   await withSse(async (sse, response, responded) => {
     const socket = response.socket;
     assert.ok(socket);
@@ -50,9 +51,12 @@ test("events sent in one turn arrive whole, in order, and leave in a single sock
       writes++;
       return write(...args);
     })((socket as unknown as { _write: (...args: unknown[]) => unknown })._write.bind(socket));
-    for (let i = 0; i < 20; i++) assert.equal(await sse.send(JSON.stringify({ i }), i === 0 ? "meta" : undefined), true);
+    assert.equal(await sse.send(JSON.stringify({ i: 0 }), "meta"), true);
+    assert.equal(writes, 1, "the head and the first event are on the wire before the turn ends");
+    for (let i = 1; i < 20; i++) assert.equal(await sse.send(JSON.stringify({ i })), true);
+    assert.equal(writes, 1, "later events of the turn wait for its end");
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(writes, 1, "the head and twenty events of one turn, one socket write");
+    assert.equal(writes, 2, "the other nineteen events of the turn, one socket write");
     const client = await responded;
     assert.equal(client.headers["content-type"], "text/event-stream; charset=utf-8");
     assert.equal(client.headers["x-test"], "1");
