@@ -129,6 +129,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     config,
     usage: store.usage,
     logger,
+    // SQLite writes on this thread: small transactions keep each pause of the event loop under a millisecond.
+    ledgerBatchRows: store.dialect === "sqlite" ? 20 : undefined,
     tokens: rateLimits.tokens,
     onAlert: (alert) => {
       metrics?.budgetThresholdAlerts.inc({ subject: alert.subject, threshold: String(alert.threshold) });

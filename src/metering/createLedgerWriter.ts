@@ -10,6 +10,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { UsageRecord } from "../store/usageLedger.js";
+import { yieldToEventLoop } from "../store/yieldToEventLoop.js";
 
 export interface LedgerWriterOptions {
   /** Writes records in one transaction (the store's usage.append). */
@@ -18,8 +19,11 @@ export interface LedgerWriterOptions {
   flushIntervalMs?: number;
   flushSize?: number;
   maxBuffered?: number;
-  /** Rows per transaction. */
-  maxBatch?: number;
+  /**
+   * Rows per transaction; the event loop gets a turn between transactions. A synchronous store (SQLite) blocks
+   * every request while it writes, so it wants small ones: 200 rows at once held the loop for several milliseconds.
+   */
+  maxBatch?: number | undefined;
 }
 
 export interface LedgerWriter {
@@ -82,6 +86,7 @@ export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
       }
       failures = 0;
       retryAt = 0;
+      if (buffer.length > 0) await yieldToEventLoop();
     }
   };
 

@@ -20,6 +20,8 @@ export interface MeteringDeps {
   onCost?: MeterDeps["onCost"];
   /** Shared budget counters (Redis); this process's own when absent. */
   budgetCounters?: BudgetCounters | undefined;
+  /** Ledger rows per transaction (see LedgerWriterOptions.maxBatch). */
+  ledgerBatchRows?: number | undefined;
 }
 
 export function createMetering(deps: MeteringDeps): Meter {
@@ -37,7 +39,7 @@ export function createMetering(deps: MeteringDeps): Meter {
           throw new GatewayError("store_unavailable", "budgets cannot be checked: the usage store is unavailable", { cause: error, retryAfterSeconds: 2 });
         }),
     }),
-    ledger: createLedgerWriter({ append: (records) => usage.append(records), logger }),
+    ledger: createLedgerWriter({ append: (records) => usage.append(records), logger, maxBatch: deps.ledgerBatchRows }),
     tokens: deps.tokens,
     onAlert: deps.onAlert,
     onCost: deps.onCost,

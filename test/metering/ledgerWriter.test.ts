@@ -36,6 +36,28 @@ eachDialect("ledger writer", (context) => {
     await writer.close();
   });
 
+  test("a flush larger than maxBatch is several transactions, and other work runs between them", async () => {
+    const userId = `u-${randomUUID()}`;
+    const log: string[] = [];
+    const writer = createLedgerWriter({
+      append: async (records) => {
+        log.push(`append ${records.length}`);
+        // What a request would do while the ledger writes: it gets its turn before the next transaction.
+        setImmediate(() => log.push("other work"));
+        await context.store.usage.append(records);
+      },
+      logger,
+      flushIntervalMs: 60_000,
+      flushSize: 1000,
+      maxBatch: 4,
+    });
+    for (let i = 0; i < 10; i++) writer.write(usageRecord(userId));
+    await writer.flush();
+    assert.deepEqual(log.slice(0, 5), ["append 4", "other work", "append 4", "other work", "append 2"]);
+    assert.equal(await count(userId), 10);
+    await writer.close();
+  });
+
   test("flushes on the interval, and what is left on close", async () => {
     const userId = `u-${randomUUID()}`;
     const writer = createLedgerWriter({ append: (records) => context.store.usage.append(records), logger, flushIntervalMs: 20, flushSize: 1000 });
