@@ -32,11 +32,11 @@ export function checkThresholds(stats: LoadStats): ThresholdCheck[] {
 }
 
 /**
- * The soak's memory target: RSS growth from the end of the warm-up to the end of the run. The warm-up (JIT code,
- * V8 sizing its heap to the load, pools filling) is growth a restart would repeat, not a leak.
+ * The soak's memory target: RSS growth from its lowest point after the warm-up to the end of the run. The warm-up
+ * (JIT code, V8 sizing its heap to the load, pools filling) is growth a restart would repeat, not a leak.
  */
 export function checkRssGrowth(growth: { percent: number; warmupSec: number }): ThresholdCheck {
-  return check(`RSS growth after ${growth.warmupSec} s warm-up`, growth.percent, thresholds.soakRssGrowthPercent, "%");
+  return check(`RSS growth from the low after ${growth.warmupSec} s warm-up`, growth.percent, thresholds.soakRssGrowthPercent, "%");
 }
 
 export function describeCheck(check: ThresholdCheck): string {

@@ -31,7 +31,7 @@ export interface LoadRunResult {
   pass: boolean;
   windows: LoadWindow[];
   rss: { startMb: number; endMb: number; maxMb: number };
-  /** After the first minute (a tenth of shorter runs); the soak is checked against it. */
+  /** From the low after the first minute (a tenth of shorter runs) to the end; the soak is checked against it. */
   rssGrowth: RssGrowth;
 }
 

@@ -57,15 +57,20 @@ export function rssSummary(samples: readonly RssSample[]): { startMb: number; en
 
 export interface RssGrowth {
   warmupSec: number;
-  /** RSS at the end of the warm-up, and at the end, MB. */
+  /** The lowest RSS after the warm-up, and the last, MB. */
   fromMb: number;
   toMb: number;
   percent: number;
 }
 
-/** Growth from the last sample within the first `warmupSec` to the last sample. */
+/**
+ * Growth from the lowest sample after `warmupSec` to the last one. The low is where a major collection brought
+ * the heap down to what the load keeps alive; growth past it is what a leak would show, and measuring from the
+ * low counts all of it.
+ */
 export function rssGrowth(samples: readonly RssSample[], warmupSec: number): RssGrowth {
-  const from = samples.filter((s) => s.t <= warmupSec).at(-1) ?? samples[0];
+  const after = samples.filter((s) => s.t >= warmupSec);
+  const from = after.length > 0 ? after.reduce((low, s) => (s.rssBytes < low.rssBytes ? s : low)) : samples[0];
   const to = samples.at(-1);
   const fromMb = from === undefined ? Number.NaN : from.rssBytes / 2 ** 20;
   const toMb = to === undefined ? Number.NaN : to.rssBytes / 2 ** 20;
