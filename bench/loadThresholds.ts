@@ -15,13 +15,13 @@ export interface ThresholdCheck {
 export const thresholds = { apiP95Ms: 200, ttftP95Ms: 3000, errorRatePercent: 0.1, soakRssGrowthPercent: 10 } as const;
 
 const check = (name: string, value: number, limit: number, unit: ThresholdCheck["unit"]): ThresholdCheck => ({
-    name,
-    value,
-    limit,
-    unit,
-    // No measurement (NaN) is not a pass.
-    pass: Number.isFinite(value) && value < limit,
-  });
+  name,
+  value,
+  limit,
+  unit,
+  // No measurement (NaN) is not a pass.
+  pass: Number.isFinite(value) && value < limit,
+});
 
 export function checkThresholds(stats: LoadStats): ThresholdCheck[] {
   return [

@@ -50,20 +50,16 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
     async send(data, event) {
       if (closed || response.destroyed) return false;
       const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-      let flushed: boolean;
-      if (first) {
-        first = false;
-        flushed = response.write(frame);
-        // Node corks a response's first write until the next tick, to join head and body: release it now.
-        if (corkable && response.writableCorked > 0) response.uncork();
-      } else {
-        if (corkable && !corked) {
-          corked = true;
-          response.cork();
-          process.nextTick(uncork);
-        }
-        flushed = response.write(frame);
+      const opening = first;
+      first = false;
+      if (!opening && corkable && !corked) {
+        corked = true;
+        response.cork();
+        process.nextTick(uncork);
       }
+      const flushed = response.write(frame);
+      // Node corks a response's first write until the next tick, to join head and body: release it now.
+      if (opening && corkable && response.writableCorked > 0) response.uncork();
       if (flushed) return true;
       // Whichever comes first removes both listeners: a long stream to a slow reader waits here many times.
       await new Promise<void>((resolve) => {

@@ -10,13 +10,16 @@ export function toOpenAIRequest(request: ChatRequest, stream = true): Record<str
   body.model = request.model;
   body.messages = request.messages.map(toOpenAIMessage);
   body.stream = stream;
-  const extraStreamOptions = body.stream_options;
-  if (!stream) delete body.stream_options;
-  else
+  if (stream) {
+    const extraStreamOptions = body.stream_options;
     body.stream_options =
       typeof extraStreamOptions === "object" && extraStreamOptions !== null && !Array.isArray(extraStreamOptions)
         ? { ...extraStreamOptions, include_usage: true }
         : { include_usage: true };
+  } else {
+    // Only valid on a streamed call: OpenAI refuses it otherwise.
+    delete body.stream_options;
+  }
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
