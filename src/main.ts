@@ -36,8 +36,9 @@ import { createDocumentEmbedder } from "./documents/documentEmbedder.js";
 import { createRetriever } from "./documents/createRetriever.js";
 import { warnOnStaleEmbeddings } from "./documents/warnOnStaleEmbeddings.js";
 import { createEmbedder } from "./routing/createEmbedder.js";
-import { completeChat } from "./http/openai/completeChat.js";
-import type { ChatCompletionBody } from "./http/openai/chatCompletionSchema.js";
+import { createChatCompletions } from "./completions/createChatCompletions.js";
+import { completeChatCompletion } from "./apis/openai/completeChatCompletion.js";
+import type { ChatCompletionBody } from "./apis/openai/chatCompletionSchema.js";
 import { createToolbox } from "./tools/createToolbox.js";
 
 export interface RunningServer {
@@ -160,19 +161,20 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     metrics,
     experimentsEnabled: () => features.experiments,
   });
+  // One chat-completion pipeline for the OpenAI route and queued chat jobs alike.
+  const completions = createChatCompletions({ router: routing.router, meter, metrics, cache });
   const chatJobs = defineChatJobs({
     jobs,
     store: store.chatJobs,
     logger,
     concurrency: config.jobs.concurrency,
-    generate: async (job, signal) =>
-      (
-        await completeChat(
-          { router: routing.router, meter, metrics, cache },
-          // Validated at submission against the same schema.
-          { principal: job.principal, body: job.request as ChatCompletionBody, traceId: job.traceId, requestId: job.id, signal, log: logger },
-        )
-      ).completion,
+    generate: (job, signal) =>
+      completeChatCompletion(
+        completions,
+        { principal: job.principal, traceId: job.traceId, requestId: job.id, signal, log: logger, startedAt: performance.now(), api: "jobs" },
+        // Validated at submission against the same schema.
+        job.request as ChatCompletionBody,
+      ),
     notify: (event, data) => void webhooks.emit(event, data),
   });
   const signals = createRequestSignals();
@@ -197,6 +199,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     chatJobs,
     retriever,
     ...(documentEmbedder ? { documentEmbedder } : {}),
+    completions,
   });
 
   try {
@@ -267,7 +270,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   };
 
   logger.info(
-    { url: `${scheme}://${host}:${port}`, engines: routing.router().engines.map((g) => g.engine.name), store: store.dialect },
+    { url: `${scheme}://${host}:${port}`, engines: routing.router().engines.map((g) => g.name), store: store.dialect },
     "switchyard listening",
   );
   return { url: `${scheme}://${host}:${port}`, app, logger, shutdown, reload };

@@ -41,8 +41,8 @@ function namesOf(asked: string, plan: () => Plan): string[] {
     return [asked];
   }
   const only = resolved.targets[0];
-  if (resolved.targets.length === 1 && only && resolved.name === `${only.guarded.engine.name}/${only.model}`) {
-    return [resolved.name, only.guarded.engine.name];
+  if (resolved.targets.length === 1 && only && resolved.name === only.id) {
+    return [resolved.name, only.engine.name];
   }
   return [resolved.name];
 }

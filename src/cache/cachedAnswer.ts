@@ -17,12 +17,14 @@ export function isCacheable(response: CollectedResponse): boolean {
   return response.finishReason !== undefined;
 }
 
-/** A stored answer as engine parts, so a streaming hit goes through the same SSE writer as a live answer. */
-export async function* replayParts(response: CollectedResponse): AsyncGenerator<StreamPart> {
-  if (response.text !== "") yield { type: "text-delta", text: response.text };
-  for (const [index, call] of response.toolCalls.entries()) {
-    yield { type: "tool-call-delta", index, id: call.id, name: call.function.name, argumentsDelta: call.function.arguments };
-  }
-  if (response.finishReason) yield { type: "finish", reason: response.finishReason };
-  if (response.usage) yield { type: "usage", usage: response.usage };
+/** A stored answer as engine parts, so a streaming hit goes through the same writer as a live answer. */
+export function answerParts(response: CollectedResponse): StreamPart[] {
+  const parts: StreamPart[] = [];
+  if (response.text !== "") parts.push({ type: "text-delta", text: response.text });
+  response.toolCalls.forEach((call, index) => {
+    parts.push({ type: "tool-call-delta", index, id: call.id, name: call.function.name, argumentsDelta: call.function.arguments });
+  });
+  if (response.finishReason) parts.push({ type: "finish", reason: response.finishReason });
+  if (response.usage) parts.push({ type: "usage", usage: response.usage });
+  return parts;
 }

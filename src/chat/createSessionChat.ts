@@ -7,6 +7,7 @@
  * session cache, the session and its history window come from Redis when current, and every write refreshes or
  * drops the cached copy.
  */
+import type { CallTiming } from "../observability/observeEngineCall.js";
 import { randomUUID } from "node:crypto";
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "../logger.js";
@@ -21,7 +22,7 @@ import { guardStore } from "./guardStore.js";
 import { chooseVariant, type ChosenVariant } from "./chooseVariant.js";
 import type { Principal } from "../auth/principal.js";
 import type { Meter } from "../metering/createMeter.js";
-import { failureOutcome } from "../metering/meterParts.js";
+import { failureOutcome } from "../metering/failureOutcome.js";
 import type { Metrics } from "../observability/createMetrics.js";
 import { annotateRequestContext } from "../observability/requestContext.js";
 import type { SessionCache } from "./createSessionCache.js";
@@ -55,6 +56,8 @@ export interface SessionChatRequest {
   traceId: string;
   traceparent?: string | undefined;
   signal: AbortSignal;
+  /** When the HTTP request arrived: gateway_overhead_seconds is observed at the turn's first engine call. */
+  timing?: CallTiming | undefined;
 }
 
 export interface SessionChatDeps {

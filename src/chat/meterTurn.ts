@@ -29,7 +29,7 @@ export interface TurnMeter {
 }
 
 export function meterTurn(deps: { meter: Meter; metrics?: Metrics | undefined }, plan: Plan, request: TurnMeterRequest): TurnMeter {
-  const targets = plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`);
+  const targets = plan.targets.map((t) => t.id);
   let turn: MeterTicket | undefined;
   let total: Usage | undefined;
 
@@ -46,7 +46,7 @@ export function meterTurn(deps: { meter: Meter; metrics?: Metrics | undefined },
         requestId: request.requestId,
       });
       // The ledger rows are the calls' own; the turn's ticket only feeds the chat metrics.
-      turn ??= trackChat({ maxTokens: undefined, settle: () => undefined }, deps.metrics, plan.targets.map((t) => t.guarded.engine.name));
+      turn ??= trackChat({ maxTokens: undefined, settle: () => undefined }, deps.metrics, plan.targets.map((t) => t.engine.name));
       return {
         maxTokens: ticket.maxTokens,
         settle(outcome) {

@@ -12,9 +12,11 @@ import type { Session } from "../store/sessions.js";
 import type { Citation, Message } from "../store/messages.js";
 import type { ChatMessage, FinishReason, StreamPart, ToolCall } from "../engines/spec.js";
 import type { Plan, Router } from "../routing/createRouter.js";
+import { callParts } from "../routing/engineCall.js";
+import type { CallTiming } from "../observability/observeEngineCall.js";
 import type { MeterTicket } from "../metering/createMeter.js";
 import { createResponseAccumulator, type ResponseAccumulator } from "../engines/createResponseAccumulator.js";
-import { failureOutcome } from "../metering/meterParts.js";
+import { failureOutcome } from "../metering/failureOutcome.js";
 import { outputBytesOf } from "../metering/estimateTokens.js";
 import { GatewayError, isAbortError, isGatewayError } from "../errors.js";
 import { toolDefinition, type ServerTool, type ToolContext } from "../tools/serverTool.js";
@@ -31,7 +33,7 @@ export interface TurnSetup {
   router: Router;
   plan: Plan;
   logger: Logger;
-  request: { engine?: string | undefined; traceId: string; traceparent?: string | undefined; signal: AbortSignal };
+  request: { engine?: string | undefined; traceId: string; traceparent?: string | undefined; signal: AbortSignal; timing?: CallTiming | undefined };
   session: Session;
   variant: ChosenVariant | undefined;
   /** The first call's messages; the tool exchanges of the turn are appended to it. */
@@ -141,10 +143,10 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
     const opened = await setup.router.open(
       setup.plan,
       { messages: [...setup.prompt], ...(definitions.length > 0 ? { tools: definitions } : {}), ...params },
-      { signal: request.signal, prefer, ...(request.traceparent ? { traceparent: request.traceparent } : {}) },
+      { signal: request.signal, prefer, traceparent: request.traceparent, timing: request.timing },
     );
-    step.served = { engine: opened.target.guarded.engine.name, model: opened.target.model, ttftMs: opened.opened.ttftMs };
-    return opened.opened.parts;
+    step.served = { engine: opened.target.engine.name, model: opened.target.model, ttftMs: opened.call.ttftMs };
+    return callParts(opened.call);
   };
 
   let step = newStep(1, setup.first.assistant, setup.first.ticket, setup.startedAt);

@@ -56,6 +56,7 @@ import { createRetriever, type Retriever } from "../documents/createRetriever.js
 import type { DocumentEmbedder } from "../documents/documentEmbedder.js";
 import { adminDocumentEmbeddingsRoutes } from "./routes/adminDocumentEmbeddingsRoutes.js";
 import { embeddingsRoute } from "./routes/embeddingsRoute.js";
+import { createChatCompletions, type ChatCompletions } from "../completions/createChatCompletions.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -89,6 +90,8 @@ export interface AppDeps {
   retriever?: Retriever;
   /** Embeds document chunks at ingestion (with an embedding model configured); lexical-only ingestion when absent. */
   documentEmbedder?: DocumentEmbedder;
+  /** The chat-completion pipeline, shared with chat jobs; built over router, meter, metrics and cache when absent. */
+  completions?: ChatCompletions;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -176,7 +179,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Routes go in a plugin registered after the plugins above (compression, telemetry, OpenAPI): those see routes
   // through onRoute hooks, which only exist once their plugin has loaded.
   void app.register(async (scope) => {
-    chatCompletionsRoute(scope, { router: deps.router, signals: deps.signals, logger: deps.logger, meter, metrics, cache: deps.cache });
+    const completions = deps.completions ?? createChatCompletions({ router: deps.router, meter, metrics, cache: deps.cache });
+    chatCompletionsRoute(scope, { completions, signals: deps.signals });
     embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());

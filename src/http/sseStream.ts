@@ -10,8 +10,11 @@
 import type { ServerResponse } from "node:http";
 
 export interface SseStream {
-  /** Writes one event; resolves false when the client has gone and nothing more should be sent. */
-  send(data: string, event?: string): Promise<boolean>;
+  /**
+   * Writes one event: true when the socket took it, else a promise that resolves once it drained (true) or the
+   * client went away (false). The common case costs no promise.
+   */
+  send(data: string, event?: string): boolean | Promise<boolean>;
   end(): void;
   readonly closed: boolean;
 }
@@ -47,7 +50,7 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
     get closed() {
       return closed || response.destroyed;
     },
-    async send(data, event) {
+    send(data, event) {
       if (closed || response.destroyed) return false;
       const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
       const opening = first;
@@ -62,16 +65,15 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
       if (opening && corkable && response.writableCorked > 0) response.uncork();
       if (flushed) return true;
       // Whichever comes first removes both listeners: a long stream to a slow reader waits here many times.
-      await new Promise<void>((resolve) => {
+      return new Promise<boolean>((resolve) => {
         const settle = () => {
           response.off("drain", settle);
           response.off("close", settle);
-          resolve();
+          resolve(!closed && !response.destroyed);
         };
         response.on("drain", settle);
         response.on("close", settle);
       });
-      return !closed && !response.destroyed;
     },
     end() {
       if (!closed && !response.destroyed) response.end();

@@ -12,6 +12,6 @@ export async function beginPlanMetering(
   plan: Plan,
   request: Omit<MeterRequest, "targets" | "route">,
 ): Promise<MeterTicket> {
-  const ticket = await deps.meter.begin({ ...request, targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`), route: plan.name });
-  return trackChat(ticket, deps.metrics, plan.targets.map((t) => t.guarded.engine.name));
+  const ticket = await deps.meter.begin({ ...request, targets: plan.targets.map((t) => t.id), route: plan.name });
+  return trackChat(ticket, deps.metrics, plan.targets.map((t) => t.engine.name));
 }

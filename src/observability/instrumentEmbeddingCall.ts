@@ -7,8 +7,7 @@
 import { SpanKind } from "@opentelemetry/api";
 import type { EmbeddingRequest, EngineType } from "../engines/spec.js";
 import type { EmbeddedResult } from "../routing/createGuardedEngine.js";
-import { apiOf, endSpan, genAiSystem, statusOf, traceparentOf, type EngineCallObservers } from "./instrumentEngineCall.js";
-import { currentRequestContext } from "./requestContext.js";
+import { endSpan, genAiSystem, statusOf, traceparentOf, type CallTiming, type EngineCallObservers } from "./observeEngineCall.js";
 
 export interface EmbeddingCall {
   engine: string;
@@ -21,14 +20,14 @@ export async function instrumentEmbeddingCall(
   observers: EngineCallObservers,
   call: EmbeddingCall,
   embed: (traceparent: string | undefined) => Promise<EmbeddedResult>,
+  timing?: CallTiming,
 ): Promise<EmbeddedResult> {
   const { metrics, logger, tracer } = observers;
   const labels = { engine: call.engine, model: call.request.model };
   const startedAt = performance.now();
-  const context = currentRequestContext();
-  if (context && context.engineStartedAt === undefined) {
-    context.engineStartedAt = startedAt;
-    metrics?.gatewayOverhead.observe({ api: apiOf(context.route) }, (startedAt - context.startedAt) / 1000);
+  if (timing && timing.engineStartedAt === undefined) {
+    timing.engineStartedAt = startedAt;
+    metrics?.gatewayOverhead.observe({ api: timing.api }, (startedAt - timing.startedAt) / 1000);
   }
   logger?.debug({ engine: call.engine, model: call.request.model, inputs: call.request.input.length }, "engine embeddings call");
   const span = tracer?.startSpan(`embeddings ${call.request.model}`, {

@@ -7,7 +7,7 @@
 import { SpanKind, type Tracer } from "@opentelemetry/api";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "./createMetrics.js";
-import { endSpan } from "./instrumentEngineCall.js";
+import { endSpan } from "./observeEngineCall.js";
 
 export type ToolCallStatus = "ok" | "error" | "timeout" | "cancelled";
 

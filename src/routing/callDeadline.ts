@@ -1,10 +1,9 @@
 /**
- * The limits of one engine call as a single AbortSignal: the client leaving, the total timeout, and the
- * time-to-first-token timeout until the first part arrived.
- *
- * Hand-rolled rather than cockatiel's TimeoutPolicy: that derives a controller per execution and aborts it on every
- * return, and an abort builds a DOMException (a stack capture) and dispatches an event. Two timeouts per request
- * made that the largest single cost of a call. Here nothing is aborted unless a limit is really hit.
+ * The limits of one engine call as a single AbortSignal and a single timer: the client leaving, the
+ * time-to-first-token limit until the first part arrived, and the total limit. The timer first waits for the
+ * nearer limit; if that was the TTFT limit and the first part came in time, it waits again for what is left of the
+ * total. Nothing is aborted unless a limit is really hit: an abort builds an error (a stack capture) and
+ * dispatches an event, which no successful call should pay for. Chat streams and embeddings both use it.
  */
 export type DeadlineLimit = "ttft" | "total";
 
@@ -14,22 +13,40 @@ export interface CallDeadline {
   readonly expired: DeadlineLimit | undefined;
   /** The first part arrived: the TTFT limit no longer applies. */
   started(): void;
-  /** The call is over: timers and the client listener go, and the signal is left as it is. */
+  /** The call is over: the timer and the client listener go, and the signal is left as it is. */
   release(): void;
 }
 
-/** `ttftMs` undefined: only the total limit applies (a call whose first part is the whole answer). */
+/** `ttftMs` undefined: only the total limit applies (embeddings, a whole answer asked for at once). */
 export function callDeadline(client: AbortSignal, ttftMs: number | undefined, totalMs: number): CallDeadline {
   const controller = new AbortController();
+  const openedAt = performance.now();
   let expired: DeadlineLimit | undefined;
-  const expire = (limit: DeadlineLimit) => () => {
+  let firstPart = false;
+  let released = false;
+  const onClient = () => controller.abort(client.reason);
+  const expire = (limit: DeadlineLimit) => {
     if (controller.signal.aborted) return;
     expired = limit;
     controller.abort();
   };
-  const onClient = () => controller.abort(client.reason);
-  let ttftTimer: NodeJS.Timeout | undefined = ttftMs === undefined ? undefined : setTimeout(expire("ttft"), ttftMs);
-  let totalTimer: NodeJS.Timeout | undefined = setTimeout(expire("total"), totalMs);
+  const waitsForTtft = ttftMs !== undefined && ttftMs < totalMs;
+  const onTimer = () => {
+    timer = undefined;
+    if (released) return;
+    if (!waitsForTtft || firstPart) {
+      const left = totalMs - (performance.now() - openedAt);
+      // The first wait was the TTFT limit: the rest of the total follows.
+      if (waitsForTtft && left > 1) {
+        timer = setTimeout(onTimer, left);
+        return;
+      }
+      expire("total");
+      return;
+    }
+    expire("ttft");
+  };
+  let timer: NodeJS.Timeout | undefined = setTimeout(onTimer, waitsForTtft ? ttftMs : totalMs);
   if (client.aborted) onClient();
   else client.addEventListener("abort", onClient, { once: true });
   return {
@@ -38,36 +55,14 @@ export function callDeadline(client: AbortSignal, ttftMs: number | undefined, to
       return expired;
     },
     started() {
-      clearTimeout(ttftTimer);
-      ttftTimer = undefined;
+      firstPart = true;
     },
     release() {
-      clearTimeout(ttftTimer);
-      clearTimeout(totalTimer);
-      ttftTimer = totalTimer = undefined;
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      timer = undefined;
       client.removeEventListener("abort", onClient);
     },
   };
-}
-
-/**
- * Settles with `work`, or rejects with the signal's reason as soon as it aborts: a call that ignores its signal
- * (a stuck engine, a retry's backoff sleep) cannot hold the caller past a limit.
- */
-export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error as Error);
-      },
-    );
-  });
 }

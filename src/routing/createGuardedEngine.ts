@@ -1,30 +1,25 @@
 /**
- * One engine behind its resilience policies: cockatiel's bulkhead (maxConcurrency + bounded queue), circuit breaker
- * and retry with backoff, inside a time-to-first-token timeout, with a total timeout spanning the stream (both in
- * callDeadline).
+ * One engine behind its resilience policies, composed the cockatiel way: admission (the bulkhead and the circuit
+ * breaker, admission.ts), retries with backoff (cockatiel's retry), one deadline signal per call for the
+ * time-to-first-token and total limits (callDeadline.ts, for chat and embeddings alike), the stream's tail
+ * (settled once by the consumer, engineCall.ts) and the drain count that closing waits for (drainCounter.ts).
  * Everything before the first part is invisible to the client, so it can be retried or handed to another target;
- * after it, a failure ends the stream with an error part and nothing is retried.
+ * after it, a failure ends the stream and nothing is retried.
  */
-import {
-  bulkhead,
-  circuitBreaker,
-  CircuitState,
-  handleWhen,
-  retry,
-  SamplingBreaker,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-} from "cockatiel";
+import { retry, handleWhen } from "cockatiel";
+import { untilAborted } from "../abort.js";
 import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
-import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, StreamPart } from "../engines/spec.js";
+import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, EngineType, StreamPart } from "../engines/spec.js";
 import { GatewayError, isAbortError } from "../errors.js";
-import { holdPolicy, type HeldPolicy } from "./holdPolicy.js";
-import { callDeadline, raceAbort, type CallDeadline } from "./callDeadline.js";
+import { createAdmission, type BreakerState } from "./admission.js";
+import { callDeadline, type CallDeadline } from "./callDeadline.js";
+import { createDrainCounter } from "./drainCounter.js";
+import type { CallEnd, EngineCall } from "./engineCall.js";
+import type { HeldPolicy } from "./holdPolicy.js";
 import { fromPolicyError, isEngineFault, isRetryable } from "./policyErrors.js";
 import { retryBackoff } from "./retryBackoff.js";
 
-export type BreakerState = "closed" | "open" | "half-open" | "isolated";
+export type { BreakerState } from "./admission.js";
 
 export interface GuardedEngineState {
   name: string;
@@ -43,34 +38,29 @@ export interface GuardedEngineState {
 
 export interface OpenOptions {
   signal: AbortSignal;
-  traceparent?: string;
+  traceparent?: string | undefined;
   /** Route-level overrides of the engine's timeouts. */
   timeouts?: Partial<TimeoutsConfig> | undefined;
   /** See StreamOptions.coalesce. */
   coalesce?: boolean;
-}
-
-export interface OpenedStream {
-  /** The whole stream, first part included. */
-  parts: AsyncIterable<StreamPart>;
-  /** Undefined for a whole answer asked for at once (see Engine.wholeWhenCoalesced): it has no first token of its own. */
-  ttftMs: number | undefined;
-  /** Tries it took on this engine (1 = no retry). */
-  attempts: number;
+  /** Told how the call ended, after its slot was released (telemetry). */
+  onEnd?: ((end: CallEnd) => void) | undefined;
 }
 
 export interface GuardedEngine {
+  readonly name: string;
+  readonly type: EngineType;
   readonly engine: Engine;
   readonly config: EngineConfig;
   state(): GuardedEngineState;
   /** Resolves once the engine produced its first part; rejects with a GatewayError (or an AbortError) otherwise. */
-  open(request: ChatRequest, options: OpenOptions): Promise<OpenedStream>;
+  open(request: ChatRequest, options: OpenOptions): Promise<EngineCall>;
   /**
    * An embeddings call behind the same bulkhead, breaker and retries, bounded by the total timeout (an
    * embedding has no first token). Rejects like open().
    */
   embed(request: EmbeddingRequest, options: OpenOptions): Promise<EmbeddedResult>;
-  /** Waits for in-flight streams to finish, then closes the engine. */
+  /** Waits for in-flight calls to finish, then closes the engine. */
   close(): Promise<void>;
 }
 
@@ -86,40 +76,21 @@ export interface GuardedEngineOptions {
 }
 
 const ewmaWeight = 0.3;
-const breakerStates: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: "closed",
-  [CircuitState.Open]: "open",
-  [CircuitState.HalfOpen]: "half-open",
-  [CircuitState.Isolated]: "isolated",
-};
+
+interface Admitted {
+  iterator: AsyncIterator<StreamPart>;
+  first: StreamPart;
+  slot: HeldPolicy;
+}
 
 export function createGuardedEngine(engine: Engine, config: EngineConfig, options: GuardedEngineOptions = {}): GuardedEngine {
-  const slots = bulkhead(config.maxConcurrency, config.maxQueue);
-  const breaker = circuitBreaker(handleWhen(isEngineFault), {
-    halfOpenAfter: config.breaker.halfOpenAfterMs,
-    breaker: new SamplingBreaker({
-      // cockatiel opens when failures exceed the threshold; the config says "at" the ratio.
-      threshold: Math.min(0.999, Math.max(0.001, config.breaker.failureRatio - 1e-9)),
-      duration: config.breaker.windowMs,
-      minimumRps: config.breaker.minRequests / (config.breaker.windowMs / 1000),
-    }),
-  });
-  if (options.onBreakerChange) {
-    const notify = options.onBreakerChange;
-    breaker.onStateChange((next) => {
-      if (next === CircuitState.Open) notify("open");
-      else if (next === CircuitState.Closed) notify("closed");
-      else if (next === CircuitState.HalfOpen) notify("half-open");
-    });
-  }
-  const admission = wrap(slots, breaker);
+  const admission = createAdmission(config, options.onBreakerChange);
   const retries = retry(handleWhen((error) => isRetryable(error, config.retry.maxDelayMs)), {
     maxAttempts: config.retry.attempts,
     backoff: retryBackoff(config.retry),
   });
+  const running = createDrainCounter();
   let ewmaTtftMs: number | null = null;
-  let streams = 0;
-  let drained: (() => void) | undefined;
 
   const state = (): GuardedEngineState => {
     const status = engine.status();
@@ -129,45 +100,48 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       models: engine.models,
       usable: status.usable,
       ...(status.reason !== undefined ? { reason: status.reason } : {}),
-      breaker: breakerStates[breaker.state],
-      inFlight: config.maxConcurrency - slots.executionSlots,
-      queued: config.maxQueue - slots.queueSlots,
+      breaker: admission.breaker,
+      inFlight: admission.inFlight,
+      queued: admission.queued,
       maxConcurrency: config.maxConcurrency,
       maxQueue: config.maxQueue,
       ewmaTtftMs: ewmaTtftMs === null ? null : Math.round(ewmaTtftMs),
     };
   };
 
-  async function open(request: ChatRequest, options: OpenOptions): Promise<OpenedStream> {
+  const ensureUsable = () => {
+    const status = engine.status();
+    if (!status.usable) {
+      throw new GatewayError("engine_unavailable", `engine ${engine.name} is unavailable: ${status.reason ?? "unknown reason"}`, { retryAfterSeconds: 5 });
+    }
+  };
+
+  async function open(request: ChatRequest, options: OpenOptions): Promise<EngineCall> {
     // A whole answer's first part is its last: only the total limit bounds it, and its wait says nothing of TTFT.
     const whole = options.coalesce === true && engine.wholeWhenCoalesced === true;
     const ttftMs = options.timeouts?.ttftMs ?? config.timeouts.ttftMs;
     const totalMs = options.timeouts?.totalMs ?? config.timeouts.totalMs;
     const client = options.signal;
     if (client.aborted) throw client.reason;
-    const status = engine.status();
-    if (!status.usable) {
-      throw new GatewayError("engine_unavailable", `engine ${engine.name} is unavailable: ${status.reason ?? "unknown reason"}`, {
-        retryAfterSeconds: 5,
-      });
-    }
+    ensureUsable();
     const startedAt = performance.now();
     const deadline = callDeadline(client, whole ? undefined : ttftMs, totalMs);
     const { signal } = deadline;
+    const streamOptions = {
+      signal,
+      ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+      ...(options.coalesce ? { coalesce: true } : {}),
+    };
     let attempts = 0;
 
     // Every try shares the deadline's signal: the client leaving, the total timeout, and the TTFT timeout until the
     // first part arrived all end the engine call the same way.
-    const attempt = async (): Promise<Opened> => {
+    const attempt = async (): Promise<Admitted> => {
       attempts += 1;
       if (signal.aborted) throw signal.reason;
-      const slot = await holdPolicy(admission, signal);
+      const slot = await admission.admit(signal);
       try {
-        const iterator = engine.stream(request, {
-          signal,
-          ...(options.traceparent ? { traceparent: options.traceparent } : {}),
-          ...(options.coalesce ? { coalesce: true } : {}),
-        })[Symbol.asyncIterator]();
+        const iterator = engine.stream(request, streamOptions)[Symbol.asyncIterator]();
         const first = await iterator.next();
         if (signal.aborted) {
           // A limit fired as the part arrived: the caller has given up on this engine, so the stream goes unread.
@@ -178,22 +152,22 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
         if (first.value.type === "error") throw first.value.error;
         return { iterator, first: first.value, slot };
       } catch (error) {
-        const failure = explain(error, client, deadline, engine.name, ttftMs, totalMs);
+        const failure = explainLimit(error, client, deadline, engine.name, ttftMs, totalMs);
         slot.release(isEngineFault(failure) ? failure : undefined);
         throw failure;
       }
     };
 
-    let opened: Opened;
+    let admitted: Admitted;
     try {
-      opened = await raceAbort(
+      admitted = await untilAborted(
         retries.execute(() => attempt(), signal),
         signal,
       );
     } catch (error) {
       deadline.release();
       if (client.aborted) throw client.reason;
-      const timedOut = explain(error, client, deadline, engine.name, ttftMs, totalMs);
+      const timedOut = explainLimit(error, client, deadline, engine.name, ttftMs, totalMs);
       if (timedOut !== error) throw timedOut;
       throw fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
     }
@@ -201,15 +175,27 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
 
     const ttftMeasured = performance.now() - startedAt;
     if (!whole) ewmaTtftMs = ewmaTtftMs === null ? ttftMeasured : ewmaWeight * ttftMeasured + (1 - ewmaWeight) * ewmaTtftMs;
-    streams += 1;
-    const finished = () => {
-      streams -= 1;
-      if (streams === 0) drained?.();
-    };
+    running.enter();
+    let finished = false;
+    const { slot } = admitted;
     return {
-      parts: rest(opened, { client, deadline, totalMs, engineName: engine.name, finished }),
+      engine: engine.name,
+      first: admitted.first,
+      rest: admitted.iterator,
       ttftMs: whole ? undefined : Math.round(ttftMeasured),
       attempts,
+      explain: (error) =>
+        deadline.expired === "total" && !client.aborted
+          ? new GatewayError("engine_timeout", `engine ${engine.name} did not finish within ${totalMs} ms`, { cause: error })
+          : error,
+      finish(end) {
+        if (finished) return;
+        finished = true;
+        deadline.release();
+        slot.release(isEngineFault(end.failure) ? end.failure : undefined);
+        running.leave();
+        options.onEnd?.(end);
+      },
     };
   }
 
@@ -219,114 +205,58 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
     const totalMs = options.timeouts?.totalMs ?? config.timeouts.totalMs;
     const client = options.signal;
     if (client.aborted) throw client.reason;
-    const status = engine.status();
-    if (!status.usable) {
-      throw new GatewayError("engine_unavailable", `engine ${engine.name} is unavailable: ${status.reason ?? "unknown reason"}`, {
-        retryAfterSeconds: 5,
-      });
-    }
+    ensureUsable();
+    const deadline = callDeadline(client, undefined, totalMs);
+    const { signal } = deadline;
+    const timedOut = (cause: unknown) => new GatewayError("engine_timeout", `engine ${engine.name} did not answer within ${totalMs} ms`, { cause });
     let attempts = 0;
-    const attempt = async (attemptSignal: AbortSignal): Promise<EmbeddingResult> => {
+    const attempt = async (): Promise<EmbeddingResult> => {
       attempts += 1;
-      const slot = await holdPolicy(admission, attemptSignal);
-      streams += 1;
+      if (signal.aborted) throw signal.reason;
+      const slot = await admission.admit(signal);
+      running.enter();
       try {
-        const result = await capability.embed(request, attemptSignal, { traceparent: options.traceparent });
+        const result = await capability.embed(request, signal, { traceparent: options.traceparent });
         slot.release();
         return result;
       } catch (error) {
-        const failure = client.aborted || !isAbortError(error) ? error : new GatewayError("engine_timeout", `engine ${engine.name} did not answer within ${totalMs} ms`, { cause: error });
+        const failure = deadline.expired !== undefined && !client.aborted && isAbortError(error) ? timedOut(error) : error;
         slot.release(isEngineFault(failure) ? failure : undefined);
         throw failure;
       } finally {
-        streams -= 1;
-        if (streams === 0) drained?.();
+        running.leave();
       }
     };
     try {
-      const total = timeout(totalMs, TimeoutStrategy.Aggressive);
-      const result = await total.execute(({ signal }) => retries.execute(({ signal: retrySignal }) => attempt(retrySignal), signal), client);
+      const result = await untilAborted(retries.execute(() => attempt(), signal), signal);
       return { result, attempts };
     } catch (error) {
       if (client.aborted) throw client.reason;
-      const mapped = fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
-      if (mapped instanceof GatewayError && mapped.code === "engine_timeout" && !(error instanceof GatewayError)) {
-        throw new GatewayError("engine_timeout", `engine ${engine.name} did not answer within ${totalMs} ms`, { cause: error });
-      }
-      throw mapped;
+      if (deadline.expired !== undefined && !(error instanceof GatewayError && error.code === "engine_timeout")) throw timedOut(error);
+      throw fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+    } finally {
+      deadline.release();
     }
   }
 
   let closing: Promise<void> | undefined;
   return {
+    name: engine.name,
+    type: engine.type,
     engine,
     config,
     state,
     open,
     embed,
     close() {
-      closing ??= (async () => {
-        if (streams > 0) await new Promise<void>((resolve) => (drained = resolve));
-        await engine.close();
-      })();
+      closing ??= running.drained().then(() => engine.close());
       return closing;
     },
   };
 }
 
-interface Opened {
-  iterator: AsyncIterator<StreamPart>;
-  first: StreamPart;
-  slot: HeldPolicy;
-}
-
-interface RestContext {
-  client: AbortSignal;
-  deadline: CallDeadline;
-  totalMs: number;
-  engineName: string;
-  finished(): void;
-}
-
-/** The stream after its first part, holding the bulkhead slot, the breaker verdict and the total timeout. */
-async function* rest(opened: Opened, context: RestContext): AsyncGenerator<StreamPart> {
-  const { iterator, slot } = opened;
-  let failure: unknown;
-  let ended = false;
-  try {
-    yield opened.first;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        ended = true;
-        return;
-      }
-      if (next.value.type === "error") {
-        failure = next.value.error;
-        ended = true;
-        yield next.value;
-        return;
-      }
-      yield next.value;
-    }
-  } catch (error) {
-    ended = true;
-    failure =
-      context.deadline.expired === "total" && !context.client.aborted
-        ? new GatewayError("engine_timeout", `engine ${context.engineName} did not finish within ${context.totalMs} ms`, { cause: error })
-        : error;
-    throw failure;
-  } finally {
-    context.deadline.release();
-    // A consumer that leaves early (client gone) must still close the upstream call.
-    if (!ended) await iterator.return?.().catch(() => undefined);
-    slot.release(isEngineFault(failure) ? failure : undefined);
-    context.finished();
-  }
-}
-
 /** An abort caused by a limit, as the timeout it is; anything else (the client leaving included) as it was. */
-function explain(error: unknown, client: AbortSignal, deadline: CallDeadline, engineName: string, ttftMs: number, totalMs: number): unknown {
+function explainLimit(error: unknown, client: AbortSignal, deadline: CallDeadline, engineName: string, ttftMs: number, totalMs: number): unknown {
   if (client.aborted || !isAbortError(error) || deadline.expired === undefined) return error;
   if (deadline.expired === "total") return new GatewayError("engine_timeout", `engine ${engineName} did not finish within ${totalMs} ms`, { cause: error });
   return new GatewayError("engine_timeout", `engine ${engineName} produced no first token within ${ttftMs} ms`, { cause: error });

@@ -9,11 +9,13 @@ import type { EmbeddingsConfig } from "../config/embeddingsSchema.js";
 import { createEmbeddingPlanner, isEmbeddingPlan } from "./planEmbeddings.js";
 import { instrumentEmbeddingCall } from "../observability/instrumentEmbeddingCall.js";
 import { GatewayError, isGatewayError } from "../errors.js";
-import type { GuardedEngine, OpenedStream } from "./createGuardedEngine.js";
-import { orderTargets, type RouteTarget, type Strategy } from "./orderTargets.js";
+import type { GuardedEngine } from "./createGuardedEngine.js";
+import { orderTargets, routeTarget, type RouteTarget, type Strategy } from "./orderTargets.js";
 import { isEngineFault } from "./policyErrors.js";
-import { collectStream, type CollectedResponse } from "../engines/collectStream.js";
-import { instrumentEngineCall, type EngineCallObservers } from "../observability/instrumentEngineCall.js";
+import { createResponseAccumulator, type CollectedResponse } from "../engines/createResponseAccumulator.js";
+import { watchEngineCall, type CallTiming, type EngineCallObservers } from "../observability/observeEngineCall.js";
+import type { CallEnd, EngineCall } from "./engineCall.js";
+import { pumpCall } from "./pumpCall.js";
 
 export interface Plan {
   /** A route name, `auto`, or the `engine/model` asked for. */
@@ -27,18 +29,25 @@ export interface Plan {
 
 export interface OpenPlanOptions {
   signal: AbortSignal;
-  traceparent?: string;
+  traceparent?: string | undefined;
   /** Session affinity: try this engine/model first while it is healthy. */
   prefer?: { engine: string; model: string } | undefined;
+  /** The request's own timing (gateway_overhead_seconds is observed at its first engine call). */
+  timing?: CallTiming | undefined;
 }
 
 export interface Opened {
   target: RouteTarget;
-  opened: OpenedStream;
+  /** Read it with pumpCall (or callParts), which settles it. */
+  call: EngineCall;
 }
 
-export interface Completed extends Opened {
+export interface Completed {
+  target: RouteTarget;
+  /** Undefined for a whole answer asked for at once. */
+  ttftMs: number | undefined;
   response: CollectedResponse;
+  end: CallEnd;
 }
 
 export interface Embedded {
@@ -77,13 +86,13 @@ export interface RouterSettings {
 }
 
 export function createRouter(engines: readonly GuardedEngine[], settings: RouterSettings): Router {
-  const byName = new Map(engines.map((guarded) => [guarded.engine.name, guarded]));
+  const byName = new Map(engines.map((guarded) => [guarded.name, guarded]));
   const random = settings.random ?? Math.random;
 
-  const single = (guarded: GuardedEngine, model: string, name = `${guarded.engine.name}/${model}`): Plan => ({
+  const single = (guarded: GuardedEngine, model: string, name = `${guarded.name}/${model}`): Plan => ({
     name,
     strategy: "fallback",
-    targets: [{ guarded, model, weight: 1 }],
+    targets: [routeTarget(guarded, model, 1)],
   });
 
   const routes = new Map<string, Plan>(
@@ -99,7 +108,7 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
           const slash = text.indexOf("/");
           const guarded = byName.get(text.slice(0, slash));
           if (!guarded) throw new Error(`route ${route.name}: no engine ${text.slice(0, slash)}`);
-          return { guarded, model: text.slice(slash + 1), weight: typeof entry === "string" ? 1 : entry.weight };
+          return routeTarget(guarded, text.slice(slash + 1), typeof entry === "string" ? 1 : entry.weight);
         }),
       },
     ]),
@@ -119,25 +128,37 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     return {
       name: "auto",
       strategy: "fallback",
-      targets: engines.flatMap((guarded) => (guarded.engine.models[0] === undefined ? [] : [{ guarded, model: guarded.engine.models[0], weight: 1 }])),
+      targets: engines.flatMap((guarded) => (guarded.engine.models[0] === undefined ? [] : [routeTarget(guarded, guarded.engine.models[0], 1)])),
     };
   };
 
   const modelOf = (guarded: GuardedEngine, model: string | undefined): Plan => {
     if (model === undefined) {
       const first = guarded.engine.models[0];
-      if (first === undefined) throw new GatewayError("engine_unavailable", `engine ${guarded.engine.name} serves no models`);
+      if (first === undefined) throw new GatewayError("engine_unavailable", `engine ${guarded.name} serves no models`);
       return single(guarded, first);
     }
     if (!guarded.engine.models.includes(model)) {
-      throw new GatewayError("not_found", `engine ${guarded.engine.name} has no model "${model}" (it serves: ${guarded.engine.models.join(", ")})`, {
+      throw new GatewayError("not_found", `engine ${guarded.name} has no model "${model}" (it serves: ${guarded.engine.models.join(", ")})`, {
         param: "model",
       });
     }
     return single(guarded, model);
   };
 
+  // Plans are immutable and this router lives until the next reload: each model name is resolved once. Only names
+  // that resolve are kept, so what clients can make it hold is bounded by the configuration.
+  const resolved = new Map<string, Plan>();
   const planForModel = (model: string): Plan => {
+    let plan = resolved.get(model);
+    if (plan === undefined) {
+      plan = resolveModel(model);
+      resolved.set(model, plan);
+    }
+    return plan;
+  };
+
+  const resolveModel = (model: string): Plan => {
     if (model === "auto") return autoPlan();
     const route = routes.get(model);
     if (route) return chatRoute(route);
@@ -149,7 +170,7 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     const serving = engines.filter((guarded) => guarded.engine.models.includes(model));
     if (serving.length === 1 && serving[0]) return single(serving[0], model);
     if (serving.length > 1) {
-      const choices = serving.map((guarded) => `${guarded.engine.name}/${model}`).join(", ");
+      const choices = serving.map((guarded) => `${guarded.name}/${model}`).join(", ");
       throw new GatewayError("invalid_request", `model "${model}" is served by several engines; use one of: ${choices}`, { param: "model" });
     }
     const guarded = byName.get(model);
@@ -180,11 +201,11 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
   const ordered = (plan: Plan, prefer: OpenPlanOptions["prefer"]): RouteTarget[] => {
     let order = orderTargets(plan.strategy, plan.targets, random);
     if (prefer && healthy(prefer.engine)) {
-      const index = order.findIndex((t) => t.guarded.engine.name === prefer.engine && t.model === prefer.model);
+      const index = order.findIndex((t) => t.engine.name === prefer.engine && t.model === prefer.model);
       if (index > 0) order = [order[index] as RouteTarget, ...order.filter((_, i) => i !== index)];
     }
     // Targets whose breaker is open would only fail fast; try them last, in case every one is open.
-    const ready = order.filter((t) => healthy(t.guarded.engine.name));
+    const ready = order.filter((t) => healthy(t.engine.name));
     return [...ready, ...order.filter((t) => !ready.includes(t))];
   };
 
@@ -205,26 +226,42 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
     throw combine(plan, failures);
   }
 
-  const openOn = (target: RouteTarget, plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions, coalesce = false) =>
-    instrumentEngineCall(
+  const openOn = async (target: RouteTarget, plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions, coalesce = false): Promise<EngineCall> => {
+    const call = { ...request, model: target.model };
+    const watch = watchEngineCall(
       settings.observers ?? {},
-      { engine: target.guarded.engine.name, engineType: target.guarded.engine.type, request: { ...request, model: target.model }, traceparent: options.traceparent },
-      (traceparent) =>
-        target.guarded.open(
-          { ...request, model: target.model },
-          { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}), ...(coalesce ? { coalesce } : {}) },
-        ),
+      { engine: target.engine.name, engineType: target.engine.type, request: call, traceparent: options.traceparent },
+      options.timing,
     );
+    let opened: EngineCall;
+    try {
+      opened = await target.engine.open(call, {
+        signal: options.signal,
+        timeouts: plan.timeouts,
+        traceparent: watch.traceparent,
+        ...(coalesce ? { coalesce } : {}),
+        onEnd: watch.ended,
+      });
+    } catch (error) {
+      watch.failed(error);
+      throw error;
+    }
+    watch.opened(opened.ttftMs);
+    return opened;
+  };
 
   const open = (plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Opened> =>
-    tryTargets(plan, options, async (target) => ({ target, opened: await openOn(target, plan, request, options) }));
+    tryTargets(plan, options, async (target) => ({ target, call: await openOn(target, plan, request, options) }));
 
   // Nothing reaches the client of a non-streaming call until it is complete, so even a failure after the first
   // token can still go to the next target.
   const complete = (plan: Plan, request: Omit<ChatRequest, "model">, options: OpenPlanOptions): Promise<Completed> =>
     tryTargets(plan, options, async (target) => {
-      const opened = await openOn(target, plan, request, options, true);
-      return { target, opened, response: await collectStream(opened.parts) };
+      const call = await openOn(target, plan, request, options, true);
+      const collected = createResponseAccumulator();
+      const end = await pumpCall(call, undefined, collected);
+      if (end.failure !== undefined) throw end.failure;
+      return { target, ttftMs: call.ttftMs, response: collected.result(), end };
     });
 
   const embed = (plan: Plan, request: Omit<EmbeddingRequest, "model">, options: OpenPlanOptions): Promise<Embedded> =>
@@ -232,8 +269,9 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
       const call = { ...request, model: target.model };
       const embedded = await instrumentEmbeddingCall(
         settings.observers ?? {},
-        { engine: target.guarded.engine.name, engineType: target.guarded.engine.type, request: call, traceparent: options.traceparent },
-        (traceparent) => target.guarded.embed(call, { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}) }),
+        { engine: target.engine.name, engineType: target.engine.type, request: call, traceparent: options.traceparent },
+        (traceparent) => target.engine.embed(call, { signal: options.signal, timeouts: plan.timeouts, ...(traceparent ? { traceparent } : {}) }),
+        options.timing,
       );
       return { target, ...embedded };
     });
@@ -255,7 +293,7 @@ function combine(plan: Plan, failures: Array<{ target: RouteTarget; error: Gatew
   const last = failures.at(-1);
   if (!last) return new GatewayError("engine_unavailable", `route ${plan.name} has no targets`);
   if (failures.length === 1) return last.error;
-  const detail = failures.map(({ target, error }) => `${target.guarded.engine.name}/${target.model}: ${error.message}`).join("; ");
+  const detail = failures.map(({ target, error }) => `${target.id}: ${error.message}`).join("; ");
   if (failures.every(({ error }) => error.code === "engine_overloaded")) {
     const wait = Math.min(...failures.map(({ error }) => error.retryAfterSeconds ?? 1));
     return new GatewayError("engine_overloaded", `every target of ${plan.name} is at capacity (${detail})`, { retryAfterSeconds: wait });
@@ -274,10 +312,10 @@ export function ensureUsable(plan: Plan): void {
   if (plan.targets.length === 0) {
     throw new GatewayError("engine_unavailable", "no engines are configured: add one under `engines` in the config file");
   }
-  if (plan.targets.some((t) => t.guarded.engine.status().usable)) return;
+  if (plan.targets.some((t) => t.engine.engine.status().usable)) return;
   const reasons = plan.targets.map((t) => {
-    const status = t.guarded.engine.status();
-    return `${t.guarded.engine.name}: ${status.reason ?? "unavailable"}`;
+    const status = t.engine.engine.status();
+    return `${t.engine.name}: ${status.reason ?? "unavailable"}`;
   });
   throw new GatewayError("engine_unavailable", `no engine can serve ${plan.name} (${[...new Set(reasons)].join("; ")})`, { retryAfterSeconds: 5 });
 }

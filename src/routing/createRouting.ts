@@ -9,7 +9,7 @@ import { createEngines } from "../engines/createEngines.js";
 import { createGuardedEngine, type GuardedEngine } from "./createGuardedEngine.js";
 import { createRouter, type Router } from "./createRouter.js";
 import { breakerGaugeValue, type Metrics } from "../observability/createMetrics.js";
-import type { EngineCallObservers } from "../observability/instrumentEngineCall.js";
+import type { EngineCallObservers } from "../observability/observeEngineCall.js";
 import type { Tracer } from "@opentelemetry/api";
 
 export interface Routing {
@@ -38,7 +38,7 @@ export function createRouting(config: Readonly<Config>, logger: Logger, options:
   return {
     router: () => router,
     reload(next) {
-      const previous = new Map(guarded.map((g) => [g.engine.name, g]));
+      const previous = new Map(guarded.map((g) => [g.name, g]));
       const kept: GuardedEngine[] = [];
       const fresh: EngineConfig[] = [];
       for (const engineConfig of next.engines) {
@@ -47,7 +47,7 @@ export function createRouting(config: Readonly<Config>, logger: Logger, options:
         else fresh.push(engineConfig);
       }
       const started = new Map(build(fresh).map((g) => [g.engine.name, g]));
-      const nextGuarded = next.engines.map((c) => kept.find((g) => g.engine.name === c.name) ?? (started.get(c.name) as GuardedEngine));
+      const nextGuarded = next.engines.map((c) => kept.find((g) => g.name === c.name) ?? (started.get(c.name) as GuardedEngine));
       const nextRouter = makeRouter(nextGuarded, next, observers);
       const removed = guarded.filter((g) => !kept.includes(g));
       guarded = nextGuarded;
@@ -60,8 +60,8 @@ export function createRouting(config: Readonly<Config>, logger: Logger, options:
       }
       return {
         added: [...started.keys()],
-        removed: removed.map((g) => g.engine.name),
-        kept: kept.map((g) => g.engine.name),
+        removed: removed.map((g) => g.name),
+        kept: kept.map((g) => g.name),
       };
     },
     async close() {

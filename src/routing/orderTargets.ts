@@ -2,10 +2,19 @@ import type { GuardedEngine } from "./createGuardedEngine.js";
 
 export type Strategy = "fallback" | "weighted" | "least-latency" | "least-busy";
 
+/** One engine/model a route may send a request to. */
 export interface RouteTarget {
-  guarded: GuardedEngine;
+  /** The engine that runs the call, behind its policies. */
+  engine: GuardedEngine;
+  /** The model as the engine knows it. */
   model: string;
   weight: number;
+  /** `engine/model`, as clients address it and as responses, logs and the ledger name it. */
+  id: string;
+}
+
+export function routeTarget(engine: GuardedEngine, model: string, weight: number): RouteTarget {
+  return { engine, model, weight, id: `${engine.name}/${model}` };
 }
 
 /**
@@ -20,10 +29,10 @@ export function orderTargets(strategy: Strategy, targets: readonly RouteTarget[]
       return weightedShuffle(targets, random);
     case "least-latency":
       // Unmeasured targets go first so every target gets measured.
-      return stableSort(targets, (t) => t.guarded.state().ewmaTtftMs ?? -1);
+      return stableSort(targets, (t) => t.engine.state().ewmaTtftMs ?? -1);
     case "least-busy":
       return stableSort(targets, (t) => {
-        const state = t.guarded.state();
+        const state = t.engine.state();
         return (state.inFlight + state.queued) / state.maxConcurrency;
       });
   }

@@ -7,6 +7,7 @@ import type { EmbeddingsConfig } from "../config/embeddingsSchema.js";
 import { GatewayError } from "../errors.js";
 import type { GuardedEngine } from "./createGuardedEngine.js";
 import type { Plan } from "./createRouter.js";
+import { routeTarget } from "./orderTargets.js";
 
 export function embeddingModelsOf(guarded: GuardedEngine): readonly string[] {
   return guarded.engine.embeddings?.embeddingModels ?? [];
@@ -15,7 +16,7 @@ export function embeddingModelsOf(guarded: GuardedEngine): readonly string[] {
 /** A route whose targets are embedding models (the config keeps a route to one kind). */
 export function isEmbeddingPlan(plan: Plan): boolean {
   const first = plan.targets[0];
-  return first !== undefined && embeddingModelsOf(first.guarded).includes(first.model) && !first.guarded.engine.models.includes(first.model);
+  return first !== undefined && embeddingModelsOf(first.engine).includes(first.model) && !first.engine.engine.models.includes(first.model);
 }
 
 export function createEmbeddingPlanner(
@@ -23,23 +24,23 @@ export function createEmbeddingPlanner(
   routes: ReadonlyMap<string, Plan>,
   defaults: Pick<EmbeddingsConfig, "engine" | "model"> | undefined,
 ): (model: string) => Plan {
-  const byName = new Map(engines.map((guarded) => [guarded.engine.name, guarded]));
+  const byName = new Map(engines.map((guarded) => [guarded.name, guarded]));
   const single = (guarded: GuardedEngine, model: string): Plan => ({
-    name: `${guarded.engine.name}/${model}`,
+    name: `${guarded.name}/${model}`,
     strategy: "fallback",
-    targets: [{ guarded, model, weight: 1 }],
+    targets: [routeTarget(guarded, model, 1)],
   });
 
   const onEngine = (guarded: GuardedEngine, model: string | undefined): Plan => {
     const models = embeddingModelsOf(guarded);
     if (model === undefined) {
       const first = models[0];
-      if (first === undefined) throw new GatewayError("not_found", `engine ${guarded.engine.name} serves no embedding model`, { param: "model" });
+      if (first === undefined) throw new GatewayError("not_found", `engine ${guarded.name} serves no embedding model`, { param: "model" });
       return single(guarded, first);
     }
     if (!models.includes(model)) {
       const served = models.length === 0 ? "it serves none" : `it serves: ${models.join(", ")}`;
-      throw new GatewayError("not_found", `engine ${guarded.engine.name} has no embedding model "${model}" (${served})`, { param: "model" });
+      throw new GatewayError("not_found", `engine ${guarded.name} has no embedding model "${model}" (${served})`, { param: "model" });
     }
     return single(guarded, model);
   };
@@ -70,7 +71,7 @@ export function createEmbeddingPlanner(
     const serving = engines.filter((guarded) => embeddingModelsOf(guarded).includes(model));
     if (serving.length === 1 && serving[0]) return single(serving[0], model);
     if (serving.length > 1) {
-      const choices = serving.map((guarded) => `${guarded.engine.name}/${model}`).join(", ");
+      const choices = serving.map((guarded) => `${guarded.name}/${model}`).join(", ");
       throw new GatewayError("invalid_request", `embedding model "${model}" is served by several engines; use one of: ${choices}, or a route over them`, {
         param: "model",
       });

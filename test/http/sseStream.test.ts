@@ -83,7 +83,7 @@ test("a client that stops reading makes send() wait; the server's buffer stays b
       const pending = sse.send(JSON.stringify({ n: sent, payload }));
       sent++;
       maxBuffered = Math.max(maxBuffered, response.writableLength);
-      const settled = await Promise.race([pending.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200))]);
+      const settled = await Promise.race([Promise.resolve(pending).then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200))]);
       if (!settled) {
         // Waiting on the paused client: what the server holds is about one high-water mark, not everything sent.
         assert.ok(response.writableLength <= response.writableHighWaterMark + 2 * (payload.length + 64), `buffered ${response.writableLength} bytes`);

@@ -8,6 +8,7 @@ import { engineSchema, type EngineConfig } from "../../src/config/schema.js";
 import { createOpenAIEngine } from "../../src/engines/openai/createOpenAIEngine.js";
 import { createGuardedEngine, type GuardedEngine } from "../../src/routing/createGuardedEngine.js";
 import { collectStream } from "../../src/engines/collectStream.js";
+import { callParts } from "../../src/routing/engineCall.js";
 import { GatewayError } from "../../src/errors.js";
 import type { Engine } from "../../src/engines/spec.js";
 import type { OpenAIEngineConfig } from "../../src/config/schema.js";
@@ -48,7 +49,7 @@ test("a 503 is retried with backoff and the retry's answer is served", async () 
   mock.script = () => (++n === 1 ? { status: 503 } : { text: "second time lucky" });
   const opened = await guarded().open(request, { signal: signal() });
   assert.equal(opened.attempts, 2);
-  assert.equal((await collectStream(opened.parts)).text, "second time lucky");
+  assert.equal((await collectStream(callParts(opened))).text, "second time lucky");
   assert.equal(mock.requests.length, 2);
 });
 
@@ -58,7 +59,7 @@ test("429 with Retry-After is honoured; a Retry-After beyond the ceiling moves o
   const started = performance.now();
   const opened = await guarded().open(request, { signal: signal() });
   assert.ok(performance.now() - started >= 115, "waited for retry-after-ms");
-  assert.equal((await collectStream(opened.parts)).text, "ok");
+  assert.equal((await collectStream(callParts(opened))).text, "ok");
 
   mock.reset();
   mock.script = () => ({ status: 429, retryAfter: "30" });
@@ -92,7 +93,7 @@ test("time to first token: a hang is cut at ttftMs, retries included", async () 
 test("total timeout: a stream still running at totalMs ends with engine_timeout", async () => {
   mock.script = () => ({ chunks: Array.from({ length: 50 }, (_, i) => `w${i} `), chunkDelayMs: 20 });
   const opened = await guarded({ timeouts: { ttftMs: 1000, totalMs: 250 } }).open(request, { signal: signal() });
-  await assert.rejects(collectStream(opened.parts), (e: GatewayError) => e.code === "engine_timeout" && /finish within 250 ms/.test(e.message));
+  await assert.rejects(collectStream(callParts(opened)), (e: GatewayError) => e.code === "engine_timeout" && /finish within 250 ms/.test(e.message));
   await mock.waitForAborted(1);
 });
 
@@ -101,7 +102,7 @@ test("a whole answer (upstreamStreaming client, collected) is bounded by totalMs
   const engine = guarded({ upstreamStreaming: "client", timeouts: { ttftMs: 100, totalMs: 3000 } });
   const whole = await engine.open(request, { signal: signal(), coalesce: true });
   assert.equal(whole.ttftMs, undefined);
-  assert.equal((await collectStream(whole.parts)).text, "slow but whole");
+  assert.equal((await collectStream(callParts(whole))).text, "slow but whole");
   assert.equal(engine.state().ewmaTtftMs, null, "a whole answer's wait is not a first-token time");
   // The same engine streaming to a client still holds the first token to ttftMs.
   await assert.rejects(engine.open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_timeout" && /first token/.test(e.message));
@@ -137,7 +138,7 @@ test("the breaker opens at the failure ratio, keeps requests away while open, an
   healthy = true;
   await new Promise((resolve) => setTimeout(resolve, 350));
   const opened = await engine.open(request, { signal: signal() });
-  assert.equal((await collectStream(opened.parts)).text, "recovered");
+  assert.equal((await collectStream(callParts(opened))).text, "recovered");
   assert.equal(engine.state().breaker, "closed");
 });
 
@@ -145,7 +146,7 @@ test("bulkhead: never more than maxConcurrency upstream; beyond the queue, engin
   mock.script = () => ({ chunks: ["a", "b", "c"], chunkDelayMs: 30 });
   const engine = guarded({ maxConcurrency: 2, maxQueue: 3 });
   const results = await Promise.allSettled(
-    Array.from({ length: 8 }, async () => collectStream((await engine.open(request, { signal: signal() })).parts)),
+    Array.from({ length: 8 }, async () => collectStream(callParts(await engine.open(request, { signal: signal() })))),
   );
   const fulfilled = results.filter((r) => r.status === "fulfilled");
   assert.equal(fulfilled.length, 5);
@@ -169,7 +170,7 @@ test("a route's timeouts override the engine's", async () => {
 test("nothing is retried once output started: a cut after the first part is reported, not replayed", async () => {
   mock.script = () => ({ chunks: ["one ", "two ", "three"], dropAfterChunks: 1 });
   const opened = await guarded().open(request, { signal: signal() });
-  await assert.rejects(collectStream(opened.parts), (e: GatewayError) => e.code === "upstream_error");
+  await assert.rejects(collectStream(callParts(opened)), (e: GatewayError) => e.code === "upstream_error");
   assert.equal(mock.requests.length, 1);
 });
 
@@ -180,7 +181,7 @@ test("a client abort while queued or streaming ends the call without counting ag
     const controller = new AbortController();
     const opened = await engine.open(request, { signal: controller.signal });
     controller.abort();
-    await assert.rejects(collectStream(opened.parts), (e: Error) => e.name === "AbortError");
+    await assert.rejects(collectStream(callParts(opened)), (e: Error) => e.name === "AbortError");
   }
   assert.equal(engine.state().breaker, "closed");
   assert.equal(engine.state().inFlight, 0);

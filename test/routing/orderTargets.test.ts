@@ -18,11 +18,11 @@ function target(name: string, state: Partial<GuardedEngineState> = {}, weight = 
     ewmaTtftMs: null,
     ...state,
   };
-  const guarded = { engine: { name }, state: () => full } as unknown as GuardedEngine;
-  return { guarded, model: "m", weight };
+  const engine = { name, engine: { name }, state: () => full } as unknown as GuardedEngine;
+  return { engine, model: "m", weight, id: `${name}/m` };
 }
 
-const names = (targets: RouteTarget[]) => targets.map((t) => t.guarded.engine.name);
+const names = (targets: RouteTarget[]) => targets.map((t) => t.engine.name);
 
 /** A deterministic generator so distribution checks cannot flake. */
 function seeded(seed: number): () => number {

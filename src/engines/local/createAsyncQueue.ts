@@ -1,4 +1,4 @@
-import { abortErrorFrom } from "./abortErrorFrom.js";
+import { abortErrorFrom } from "../../abort.js";
 
 /** A single-consumer queue between a push-style producer (callbacks) and a pull-style consumer (an iterator). */
 export interface AsyncQueue<T> {

@@ -2,7 +2,7 @@ import type { LlamaEmbeddingContext } from "node-llama-cpp";
 import type { LocalEngineConfig } from "../../config/schema.js";
 import { GatewayError } from "../../errors.js";
 import type { EmbeddingCapability, EmbeddingRequest, EmbeddingResult } from "../spec.js";
-import { abortErrorFrom } from "./abortErrorFrom.js";
+import { abortErrorFrom } from "../../abort.js";
 import type { LoadedModel } from "./loadLocalModel.js";
 
 export interface LocalEmbeddingsDeps {

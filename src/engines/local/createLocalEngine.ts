@@ -2,14 +2,12 @@ import path from "node:path";
 import type { LocalEngineConfig } from "../../config/schema.js";
 import { GatewayError } from "../../errors.js";
 import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
-import { abortError, abortErrorFrom } from "./abortErrorFrom.js";
-import { abortable } from "./abortable.js";
+import { abortErrorFrom, abortErrorWith, linkSignals, untilAborted } from "../../abort.js";
 import { createSemaphore } from "./createSemaphore.js";
 import { createLocalEmbeddings } from "./createLocalEmbeddings.js";
 import { createSequencePool, type SequencePool } from "./createSequencePool.js";
 import { silentLogger, type EngineLogger } from "./engineLogger.js";
 import { generateParts } from "./generateParts.js";
-import { linkSignals } from "./linkSignals.js";
 import { loadLocalModel, type LoadedModel } from "./loadLocalModel.js";
 import { promptTokens } from "./promptTokens.js";
 import { isRemoteModel, resolveModel } from "./resolveModel.js";
@@ -101,7 +99,7 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
     if (state.phase === "loading") {
       waitingForLoad++;
       try {
-        await abortable(loading, signal);
+        await untilAborted(loading, signal);
       } finally {
         waitingForLoad--;
       }
@@ -185,7 +183,7 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
     close() {
       closed ??= (async () => {
         state = { phase: "closed", reason: `engine ${config.name} is closed` };
-        closing.abort(abortError(`engine ${config.name} is closing`));
+        closing.abort(abortErrorWith(`engine ${config.name} is closing`));
         const loaded = await loading;
         // Generations stop promptly once aborted; the context must outlive them.
         await Promise.all([...generations]);

@@ -1,4 +1,4 @@
-import { abortErrorFrom } from "./abortErrorFrom.js";
+import { abortErrorFrom } from "../../abort.js";
 
 export interface Semaphore {
   /**

@@ -1,10 +1,9 @@
 import type { ChatHistoryItem } from "node-llama-cpp";
 import { GatewayError, isGatewayError } from "../../errors.js";
 import type { ChatRequest, FinishReason, StreamPart, Usage } from "../spec.js";
-import { abortErrorFrom } from "./abortErrorFrom.js";
+import { abortErrorFrom, linkSignals } from "../../abort.js";
 import { createAsyncQueue } from "./createAsyncQueue.js";
 import type { SequenceSlot } from "./createSequencePool.js";
-import { linkSignals } from "./linkSignals.js";
 
 export interface GenerationInput {
   engineName: string;

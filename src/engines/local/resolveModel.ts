@@ -1,8 +1,7 @@
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
-import { abortable } from "./abortable.js";
-import { linkSignals } from "./linkSignals.js";
+import { linkSignals, untilAborted } from "../../abort.js";
 
 export interface ResolveModelOptions {
   /** Where `hf:` (and URL) models are downloaded to and found again; relative paths are against cwd. */
@@ -45,7 +44,7 @@ export async function resolveModel(model: string, options: ResolveModelOptions):
     // node-llama-cpp's downloader retries its set-up requests for minutes, ignoring the signal, when the hub is
     // unreachable; failing fast here keeps an offline start from leaving that running in the background.
     await assertReachable(downloadOrigin(reference), options.signal);
-    file = await abortable(
+    file = await untilAborted(
       resolveModelFile(reference, {
         directory,
         download: "auto",

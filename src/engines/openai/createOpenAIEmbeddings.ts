@@ -2,7 +2,7 @@ import type { Dispatcher } from "undici";
 import type { OpenAIEngineConfig } from "../../config/schema.js";
 import { GatewayError } from "../../errors.js";
 import type { EmbeddingCapability, EmbeddingRequest, EmbeddingResult } from "../spec.js";
-import { abortError } from "./abortError.js";
+import { abortErrorFrom } from "../../abort.js";
 import { decodeEmbedding } from "./decodeEmbedding.js";
 import { mapTransportError } from "./mapTransportError.js";
 import { mapUpstreamError } from "./mapUpstreamError.js";
@@ -31,7 +31,7 @@ export function createOpenAIEmbeddings(config: OpenAIEngineConfig, deps: OpenAIE
   const headers = { ...deps.headers, accept: "application/json" };
 
   async function embed(request: EmbeddingRequest, signal: AbortSignal, options: { traceparent?: string | undefined } = {}): Promise<EmbeddingResult> {
-    if (signal.aborted) throw abortError(signal);
+    if (signal.aborted) throw abortErrorFrom(signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await deps.dispatcher.request({
@@ -48,12 +48,12 @@ export function createOpenAIEmbeddings(config: OpenAIEngineConfig, deps: OpenAIE
         signal,
       });
     } catch (error) {
-      if (signal.aborted) throw abortError(signal);
+      if (signal.aborted) throw abortErrorFrom(signal);
       throw mapTransportError(error);
     }
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     const text = deps.redact(await readBoundedText(response.body, ok ? answerBodyLimit : errorBodyLimit));
-    if (signal.aborted) throw abortError(signal);
+    if (signal.aborted) throw abortErrorFrom(signal);
     if (!ok) {
       const error = mapUpstreamError(response.statusCode, response.headers, text);
       deps.logger?.warn({ status: response.statusCode, upstream: error.cause }, "upstream answered an embeddings request with an error");

@@ -21,7 +21,7 @@ export function adminEnginesRoute(app: FastifyInstance, deps: { router(): Router
       routes: router.routes.map((route) => ({
         name: route.name,
         strategy: route.strategy,
-        targets: route.targets.map((t) => ({ target: `${t.guarded.engine.name}/${t.model}`, weight: t.weight })),
+        targets: route.targets.map((t) => ({ target: t.id, weight: t.weight })),
         ...(route.timeouts ? { timeouts: route.timeouts } : {}),
       })),
     };

@@ -10,8 +10,8 @@ import { chatJobView } from "../../chat/defineChatJobs.js";
 import type { ChatJobStore } from "../../store/chatJobs.js";
 import { guardStore } from "../../chat/guardStore.js";
 import { GatewayError } from "../../errors.js";
-import { chatCompletionBody, type ChatCompletionBody } from "../openai/chatCompletionSchema.js";
-import { toChatRequest } from "../openai/toChatRequest.js";
+import { chatCompletionBody, type ChatCompletionBody } from "../../apis/openai/chatCompletionSchema.js";
+import { toChatRequest } from "../../apis/openai/toChatRequest.js";
 
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 

@@ -3,11 +3,11 @@ import type { EmbeddingsConfig } from "../../config/embeddingsSchema.js";
 import { GatewayError } from "../../errors.js";
 import type { Meter } from "../../metering/createMeter.js";
 import { estimateTokens } from "../../metering/estimateTokens.js";
-import { failureOutcome } from "../../metering/meterParts.js";
+import { failureOutcome } from "../../metering/failureOutcome.js";
 import type { Embedded, Router } from "../../routing/createRouter.js";
-import { encodeEmbedding } from "../openai/encodeEmbedding.js";
-import { embeddingsBody, type EmbeddingsBody } from "../openai/embeddingsSchema.js";
-import { toEmbeddingInput } from "../openai/toEmbeddingInput.js";
+import { encodeEmbedding } from "../../apis/openai/encodeEmbedding.js";
+import { embeddingsBody, type EmbeddingsBody } from "../../apis/openai/embeddingsSchema.js";
+import { toEmbeddingInput } from "../../apis/openai/toEmbeddingInput.js";
 import type { RequestSignals } from "../requestSignals.js";
 
 const schema = {
@@ -38,16 +38,16 @@ export function embeddingsRoute(app: FastifyInstance, deps: EmbeddingsRouteDeps)
     const router = deps.router();
     const plan = router.planForEmbedding(body.model);
     if (tokens) {
-      const textOnly = plan.targets.find((target) => target.guarded.engine.embeddings?.embeddingTokenInput !== true);
+      const textOnly = plan.targets.find((target) => target.engine.engine.embeddings?.embeddingTokenInput !== true);
       if (textOnly) {
-        throw new GatewayError("invalid_request", `engine ${textOnly.guarded.engine.name} takes text input only; send strings, not token arrays`, { param: "input" });
+        throw new GatewayError("invalid_request", `engine ${textOnly.engine.name} takes text input only; send strings, not token arrays`, { param: "input" });
       }
     }
     const signal = deps.signals.signalFor(request.raw, reply.raw);
     const startedAt = performance.now();
     const ticket = await deps.meter.begin({
       principal: request.principal,
-      targets: plan.targets.map((t) => `${t.guarded.engine.name}/${t.model}`),
+      targets: plan.targets.map((t) => t.id),
       messages: [],
       maxTokens: 0,
       promptTokens: tokens ? bytes / 4 : estimateTokens(bytes),
@@ -64,7 +64,7 @@ export function embeddingsRoute(app: FastifyInstance, deps: EmbeddingsRouteDeps)
           ...(typeof body.dimensions === "number" ? { dimensions: body.dimensions } : {}),
           ...(typeof body.user === "string" ? { user: body.user } : {}),
         },
-        { signal, traceparent: request.traceparent },
+        { signal, traceparent: request.traceparent, timing: { startedAt: request.observed.startedAt, api: "openai" } },
       );
     } catch (error) {
       ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
@@ -73,7 +73,7 @@ export function embeddingsRoute(app: FastifyInstance, deps: EmbeddingsRouteDeps)
     const { target, result } = embedded;
     const inputTokens = result.usage.inputTokens;
     ticket.settle({
-      engine: target.guarded.engine.name,
+      engine: target.engine.name,
       model: target.model,
       usage: { inputTokens, outputTokens: 0, totalTokens: inputTokens },
       status: "complete",
@@ -83,7 +83,7 @@ export function embeddingsRoute(app: FastifyInstance, deps: EmbeddingsRouteDeps)
     return {
       object: "list",
       data: result.vectors.map((vector, index) => ({ object: "embedding", index, embedding: base64 ? encodeEmbedding(vector) : vector })),
-      model: `${target.guarded.engine.name}/${target.model}`,
+      model: target.id,
       usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
     };
   });

@@ -1,16 +1,17 @@
 /**
  * One engine call as the router makes it, observed: a CLIENT span with the GenAI semantic conventions (a child
  * of the request's span, and the parent the upstream sees in `traceparent`), llm_engine_* metrics,
- * gateway_overhead_seconds for the request's first engine call, and a debug line. The stream is observed to its
- * end: usage, finish reason and the outcome land on the span when the consumer stops reading.
+ * gateway_overhead_seconds for the request's first engine call, and a debug line. The watcher is told when the
+ * call opened, failed before its first part, or ended (from the call's end, after the consumer's one read loop),
+ * so nothing stands between the engine's parts and their consumer.
  */
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from "@opentelemetry/api";
-import type { ChatRequest, EngineType, StreamPart, Usage } from "../engines/spec.js";
-import { tapParts } from "../engines/tapParts.js";
+import type { ChatRequest, EngineType, Usage } from "../engines/spec.js";
 import { isAbortError, isGatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { CallEnd } from "../routing/engineCall.js";
 import type { Metrics } from "./createMetrics.js";
-import { currentRequestContext } from "./requestContext.js";
+import { boundEngineMetrics } from "./boundEngineMetrics.js";
 
 export interface EngineCallObservers {
   metrics?: Metrics | undefined;
@@ -27,23 +28,38 @@ export interface EngineCall {
   traceparent?: string | undefined;
 }
 
+/** What a request knows of its own timing: when it arrived, and whether an engine call already began. */
+export interface CallTiming {
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** Which API family it came in on, for gateway_overhead_seconds. */
+  readonly api: string;
+  /** Set once the request's first engine call began, so the overhead is observed once. */
+  engineStartedAt?: number | undefined;
+}
+
+export interface EngineCallWatch {
+  /** What the upstream should see: the span's own traceparent, else the client's. */
+  readonly traceparent: string | undefined;
+  /** The engine produced its first part. */
+  opened(ttftMs: number | undefined): void;
+  /** It failed before producing one. */
+  failed(error: unknown): void;
+  /** The consumer is done with it. */
+  ended(end: CallEnd): void;
+}
+
 /** What the gen_ai.system attribute names: the wire protocol an `openai` engine speaks, or the local runtime. */
 export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", local: "llama.cpp" };
 
-export async function instrumentEngineCall<T extends { parts: AsyncIterable<StreamPart>; ttftMs: number | undefined }>(
-  observers: EngineCallObservers,
-  call: EngineCall,
-  open: (traceparent: string | undefined) => Promise<T>,
-): Promise<T> {
+export function watchEngineCall(observers: EngineCallObservers, call: EngineCall, timing: CallTiming | undefined): EngineCallWatch {
   const { metrics, logger, tracer } = observers;
-  const labels = { engine: call.engine, model: call.request.model };
   const startedAt = performance.now();
-  const context = currentRequestContext();
-  if (context && context.engineStartedAt === undefined) {
-    context.engineStartedAt = startedAt;
-    metrics?.gatewayOverhead.observe({ api: apiOf(context.route) }, (startedAt - context.startedAt) / 1000);
+  if (timing && timing.engineStartedAt === undefined) {
+    timing.engineStartedAt = startedAt;
+    metrics?.gatewayOverhead.observe({ api: timing.api }, (startedAt - timing.startedAt) / 1000);
   }
-  logger?.debug({ engine: call.engine, model: call.request.model }, "engine call");
+  if (logger?.isLevelEnabled("debug")) logger.debug({ engine: call.engine, model: call.request.model }, "engine call");
   const span = tracer?.startSpan(`chat ${call.request.model}`, {
     kind: SpanKind.CLIENT,
     attributes: {
@@ -56,49 +72,36 @@ export async function instrumentEngineCall<T extends { parts: AsyncIterable<Stre
       ...(call.request.topP !== undefined ? { "gen_ai.request.top_p": call.request.topP } : {}),
     },
   });
+  const labels = metrics ? boundEngineMetrics(metrics, call.engine, call.request.model) : undefined;
   const done = (status: string, error?: unknown) => {
-    metrics?.engineRequests.inc({ ...labels, status });
-    metrics?.engineLatency.observe(labels, (performance.now() - startedAt) / 1000);
+    labels?.ended(status, (performance.now() - startedAt) / 1000);
     if (span) endSpan(span, status, error);
   };
-  let opened: T;
-  try {
-    opened = await open(span ? traceparentOf(span) : call.traceparent);
-  } catch (error) {
-    done(statusOf(error), error);
-    throw error;
-  }
-  if (opened.ttftMs !== undefined) {
-    metrics?.engineTtft.observe(labels, opened.ttftMs / 1000);
-    span?.setAttributes({ "gen_ai.server.time_to_first_token": opened.ttftMs / 1000, "switchyard.ttft_ms": opened.ttftMs });
-  }
-  return { ...opened, parts: observeEnd(opened.parts, span, done) };
+  return {
+    traceparent: span ? traceparentOf(span) : call.traceparent,
+    opened(ttftMs) {
+      if (ttftMs === undefined) return;
+      labels?.firstToken(ttftMs / 1000);
+      span?.setAttributes({ "gen_ai.server.time_to_first_token": ttftMs / 1000, "switchyard.ttft_ms": ttftMs });
+    },
+    failed(error) {
+      done(statusOf(error), error);
+    },
+    ended(end) {
+      if (span) {
+        if (end.usage) span.setAttributes(usageAttributes(end.usage));
+        if (end.finishReason) span.setAttribute("gen_ai.response.finish_reasons", [end.finishReason]);
+      }
+      if (end.failure !== undefined) done(statusOf(end.failure), end.failure);
+      else done(end.completed ? "ok" : "cancelled");
+    },
+  };
 }
 
 /** The `status` label of an engine call that failed: its error code, or `cancelled` when the caller left. */
 export function statusOf(error: unknown): string {
   if (isAbortError(error)) return "cancelled";
   return isGatewayError(error) ? error.code : "internal_error";
-}
-
-function observeEnd(
-  parts: AsyncIterable<StreamPart>,
-  span: Span | undefined,
-  done: (status: string, error?: unknown) => void,
-): AsyncIterableIterator<StreamPart> {
-  let inBand: unknown;
-  return tapParts(parts, {
-    part(part) {
-      if (part.type === "error") inBand = part.error;
-      else if (part.type === "usage") span?.setAttributes(usageAttributes(part.usage));
-      else if (part.type === "finish") span?.setAttribute("gen_ai.response.finish_reasons", [part.reason]);
-    },
-    end(completed, error) {
-      if (error !== undefined) done(statusOf(error), error);
-      else if (inBand !== undefined) done(statusOf(inBand), inBand);
-      else done(completed ? "ok" : "cancelled");
-    },
-  });
 }
 
 function usageAttributes(usage: Usage): Record<string, number> {

@@ -1,0 +1,66 @@
+/**
+ * The OpenAI API's streamed answer: the pipeline's parts as `chat.completion.chunk` events over SSE, ending with
+ * `data: [DONE]`, or with an error event if the stream fails midway: never a silent end.
+ */
+import type { FastifyReply } from "fastify";
+import { chunkFrames, type ChunkFrames } from "../../apis/openai/chunkFrames.js";
+import { completionId } from "../../apis/openai/completionOf.js";
+import { cacheHeader } from "../../cache/cacheDecision.js";
+import { staleWarning } from "../../cache/staleOnError.js";
+import type { CompletionSink } from "../../completions/completionSink.js";
+import type { Usage } from "../../engines/spec.js";
+import { GatewayError, isAbortError, isGatewayError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { errorEnvelope } from "../errorEnvelope.js";
+import { hijackHeaders } from "../security/hijackHeaders.js";
+import { openSseStream, type SseStream } from "../sseStream.js";
+
+export interface StreamSinkRequest {
+  traceId: string;
+  log: Logger;
+  /** `stream_options.include_usage`: a last chunk carries the usage. */
+  includeUsage: boolean;
+}
+
+export function openAIStreamSink(reply: FastifyReply, request: StreamSinkRequest): CompletionSink {
+  let sse: SseStream | undefined;
+  let frames: ChunkFrames | undefined;
+  let usage: Usage | undefined;
+  return {
+    open(head) {
+      frames = chunkFrames(completionId(), Math.floor(Date.now() / 1000), head.model);
+      if (head.cache !== undefined) reply.header(cacheHeader, head.cache);
+      if (head.cache === "stale") reply.header("warning", staleWarning);
+      reply.hijack();
+      sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
+    },
+    write(part) {
+      if (part.type === "usage") {
+        usage = part.usage;
+        return true;
+      }
+      if (part.type === "error" || sse === undefined || frames === undefined) return true;
+      const frame = frames.frame(part);
+      return frame === undefined ? true : sse.send(frame);
+    },
+    async close(end) {
+      const stream = sse;
+      if (stream === undefined) return;
+      try {
+        if (end.completed) {
+          if (request.includeUsage && usage && frames && !(await stream.send(frames.usage(usage)))) return;
+          await stream.send("[DONE]");
+          return;
+        }
+        const error = end.failure;
+        if (error === undefined || stream.closed || isAbortError(error)) return;
+        const failure = isGatewayError(error) ? error : new GatewayError("internal_error", "the generation failed");
+        if (!isGatewayError(error)) request.log.error({ err: error }, "chat completion stream failed");
+        else request.log.warn({ code: failure.code, reason: failure.message }, "chat completion stream ended with an error");
+        await stream.send(JSON.stringify(errorEnvelope("openai", { code: failure.code, message: failure.message, traceId: request.traceId })));
+      } finally {
+        stream.end();
+      }
+    },
+  };
+}
