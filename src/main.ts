@@ -171,7 +171,17 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     generate: (job, signal) =>
       completeChatCompletion(
         completions,
-        { principal: job.principal, traceId: job.traceId, requestId: job.id, signal, log: logger, startedAt: performance.now(), api: "jobs" },
+        {
+          principal: job.principal,
+          traceId: job.traceId,
+          requestId: job.id,
+          signal,
+          log: logger,
+          startedAt: performance.now(),
+          api: "session",
+          // A queued job has no request arriving at the gateway: there is no overhead of one to observe.
+          engineStartedAt: performance.now(),
+        },
         // Validated at submission against the same schema.
         job.request as ChatCompletionBody,
       ),

@@ -16,7 +16,11 @@ import { localPrincipal, type Principal } from "./principal.js";
 import { timingSafeEqual } from "node:crypto";
 
 export interface Authenticator {
-  authenticate(headers: IncomingHttpHeaders): Promise<Principal | AuthFailure>;
+  /**
+   * Answers at once when it can (no credential needed, the bootstrap key, an API key looked up recently) and
+   * through a promise when it must ask the store or verify a JWT.
+   */
+  authenticate(headers: IncomingHttpHeaders): Principal | AuthFailure | Promise<Principal | AuthFailure>;
   /** Drops cached lookups of a key, so a revocation made through this process applies at once. */
   forget(keyId: string): void;
 }
@@ -32,6 +36,15 @@ export interface AuthenticatorOptions extends JwtVerifierOptions {
   keyCacheMaxEntries?: number;
 }
 
+interface KnownKey {
+  key: ApiKey;
+  principal: Principal;
+  /** When this process last recorded the key's use (epoch ms). */
+  touchedAt: number;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+
 export const bootstrapAdminPrincipal: Principal = Object.freeze({ kind: "key", userId: "admin", role: "admin", keyId: "bootstrap" });
 
 export function createAuthenticator(
@@ -45,35 +58,46 @@ export function createAuthenticator(
   const verifyJwt = jwtEnabled && auth.jwt ? createJwtVerifier(auth.jwt, options) : undefined;
   // Only found keys are cached: a key created a moment ago (by the CLI, say) must work at once, and unknown
   // keys cannot crowd real ones out of the cache.
-  const cache = createTtlCache<ApiKey>({ ttlMs: options.keyCacheTtlMs ?? 10_000, maxEntries: options.keyCacheMaxEntries ?? 1_000, now });
+  // The principal is built once per lookup, not per request.
+  const cache = createTtlCache<KnownKey>({ ttlMs: options.keyCacheTtlMs ?? 10_000, maxEntries: options.keyCacheMaxEntries ?? 1_000, now });
 
   // The bootstrap key's hash, once: every request's token is hashed anyway (the API key lookup needs it), and
   // comparing the two hashes in constant time says nothing about the key, its length included.
   const adminKeyHash = auth.adminKey === undefined ? undefined : Buffer.from(hashApiKey(auth.adminKey), "hex");
 
-  const fromApiKey = async (token: string, hash: string): Promise<Principal | AuthFailure> => {
-    let key = cache.get(hash);
-    if (key === undefined) {
-      key = await apiKeys.findByHash(hash);
-      if (key === undefined) return authFailure("invalid", "invalid API key");
-      cache.set(hash, key);
-    }
+  const admit = (known: KnownKey): Principal | AuthFailure => {
+    const { key } = known;
     if (key.revokedAt !== null) return authFailure("invalid", "this API key has been revoked");
-    if (key.expiresAt !== null && key.expiresAt <= now()) return authFailure("invalid", "this API key has expired");
-    // touch() never rejects and must not hold up the request.
-    void apiKeys.touch(key.id);
-    return principalOf(key);
+    const at = now();
+    if (key.expiresAt !== null && key.expiresAt <= at) return authFailure("invalid", "this API key has expired");
+    // touch() never rejects and must not hold up the request; the store keeps last_used_at to the minute anyway.
+    if (at - known.touchedAt >= TOUCH_INTERVAL_MS) {
+      known.touchedAt = at;
+      void apiKeys.touch(key.id);
+    }
+    return known.principal;
+  };
+
+  const fromApiKey = (hash: string): Principal | AuthFailure | Promise<Principal | AuthFailure> => {
+    const known = cache.get(hash);
+    if (known !== undefined) return admit(known);
+    return apiKeys.findByHash(hash).then((key) => {
+      if (key === undefined) return authFailure("invalid", "invalid API key");
+      const fresh: KnownKey = { key, principal: principalOf(key), touchedAt: Number.NEGATIVE_INFINITY };
+      cache.set(hash, fresh);
+      return admit(fresh);
+    });
   };
 
   return {
-    async authenticate(headers) {
+    authenticate(headers) {
       if (auth.mode === "none") return localPrincipal;
       const token = credentialFrom(headers);
       if (token === undefined) return authFailure("missing", "authentication required: send Authorization: Bearer <API key or token>");
       const hash = hashApiKey(token);
       if (adminKeyHash !== undefined && timingSafeEqual(Buffer.from(hash, "hex"), adminKeyHash)) return bootstrapAdminPrincipal;
       if (token.startsWith(API_KEY_PREFIX)) {
-        return keysEnabled ? fromApiKey(token, hash) : authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
+        return keysEnabled ? fromApiKey(hash) : authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
       }
       if (token.split(".").length === 3) {
         return verifyJwt ? verifyJwt(token) : authFailure("invalid", "bearer tokens (JWT) are not accepted by this server (auth.mode is keys)");
@@ -81,7 +105,7 @@ export function createAuthenticator(
       return authFailure("invalid", "unrecognised credential: expected an API key (sy-…) or a JWT");
     },
     forget(keyId) {
-      cache.deleteWhere((key) => key.id === keyId);
+      cache.deleteWhere((known) => known.key.id === keyId);
     },
   };
 }

@@ -1,19 +1,20 @@
 /**
- * Authentication and authorization at the HTTP edge. Every request gets a principal (onRequest, right after
- * requestIdentity); each route's declared policy decides who may call it; admin routes may further be limited to
- * client addresses in `auth.adminAllowlist`; API keys restricted to some models are held to them on chat routes.
+ * Authentication and authorization at the HTTP edge, as per-route steps (routeGuards.ts composes them): every
+ * request gets a principal; each route's declared policy decides who may call it; admin routes may further be
+ * limited to client addresses in `auth.adminAllowlist`; API keys restricted to some models are held to them on
+ * chat routes. A recently seen credential is answered without a promise.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config/schema.js";
 import type { Router } from "../routing/createRouter.js";
 import type { ApiKeyStore } from "../store/apiKeys.js";
-import { GatewayError } from "../errors.js";
-import { guardStore } from "../chat/guardStore.js";
+import { GatewayError, isGatewayError } from "../errors.js";
 import { anonymousPrincipal, type Principal, type RoutePolicy } from "../auth/principal.js";
 import { createAuthenticator, type Authenticator, type AuthenticatorOptions } from "../auth/createAuthenticator.js";
-import { isAuthFailure } from "../auth/authFailure.js";
+import { isAuthFailure, type AuthFailure } from "../auth/authFailure.js";
 import { createAddressMatcher, type AddressMatcher } from "../auth/createAddressMatcher.js";
 import { isModelAllowed, namesForEmbeddingModel, namesForModel, namesForSessionTurn } from "../auth/requestedModelNames.js";
+import { isPromise, type MaybePromise } from "./maybePromise.js";
 
 export interface RoutePolicyEntry {
   method: string;
@@ -35,7 +36,18 @@ export interface AuthenticationDeps {
   options?: AuthenticatorOptions;
 }
 
-export function authentication(app: FastifyInstance, deps: AuthenticationDeps): Authenticator {
+/** One step of a route's request hook: nothing to wait for, or a promise of nothing; a refusal throws. */
+export type RequestStep = (request: FastifyRequest, reply: FastifyReply) => MaybePromise<void>;
+
+export interface Authentication {
+  authenticator: Authenticator;
+  /** The onRequest step for a route of this policy; undefined when there is nothing to check. */
+  stepFor(policy: RoutePolicy): RequestStep | undefined;
+  /** The preHandler step of a chat-class route: API keys limited to some models are held to them. */
+  allowedModels(modelKind: "chat" | "embeddings" | undefined, openAI: boolean): RequestStep;
+}
+
+export function authentication(app: FastifyInstance, deps: AuthenticationDeps): Authentication {
   const auth = deps.config.auth;
   const authenticator = createAuthenticator(auth, deps.apiKeys, deps.options);
   const inAllowlist = allowlistOf(auth.adminAllowlist);
@@ -49,43 +61,58 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, policy });
   });
 
-  app.addHook("onRequest", async (request, reply) => {
-    // The not-found handler has no policy: it answers 404 to anyone, which reveals nothing a route would not.
-    const policy = request.routeOptions.config?.policy ?? "public";
-    if (auth.mode !== "none") {
-      const result = await guardStore(() => authenticator.authenticate(request.headers)).catch((error: unknown) => {
-        // A public route (health) must answer even when the store cannot vouch for a credential it did not need.
-        if (policy === "public") return anonymousPrincipal;
-        throw error;
-      });
-      if (isAuthFailure(result)) {
-        if (policy !== "public") return unauthorized(request, reply, result.message, result.reason === "invalid", result.cause);
-        setPrincipal(request, anonymousPrincipal);
-      } else {
-        setPrincipal(request, result);
-      }
-    }
+  const authorize = (policy: RoutePolicy, request: FastifyRequest): void => {
     if (policy !== "admin") return;
     if (request.principal.role !== "admin") throw new GatewayError("forbidden", "this endpoint needs the admin role");
     if (inAllowlist && !inAllowlist(request.ip)) {
       request.log.warn({ ip: request.ip, userId: request.userId }, "admin request from outside auth.adminAllowlist");
       throw new GatewayError("forbidden", "admin endpoints are not available from this address");
     }
-  });
+  };
+
+  const stepFor = (policy: RoutePolicy): RequestStep | undefined => {
+    if (auth.mode === "none") return policy === "admin" ? (request) => authorize(policy, request) : undefined;
+    const settle = (request: FastifyRequest, reply: FastifyReply, result: Principal | AuthFailure): void => {
+      if (isAuthFailure(result)) {
+        if (policy !== "public") unauthorized(request, reply, result.message, result.reason === "invalid", result.cause);
+        setPrincipal(request, anonymousPrincipal);
+      } else {
+        setPrincipal(request, result);
+      }
+      authorize(policy, request);
+    };
+    // A store failure becomes store_unavailable; a public route (health) must answer even when the store cannot
+    // vouch for a credential it did not need.
+    const failed = (request: FastifyRequest, error: unknown): void => {
+      if (policy === "public") return setPrincipal(request, anonymousPrincipal);
+      if (isGatewayError(error)) throw error;
+      throw new GatewayError("store_unavailable", "the session store is unavailable; try again shortly", { cause: error, retryAfterSeconds: 2 });
+    };
+    return (request, reply) => {
+      let result: MaybePromise<Principal | AuthFailure>;
+      try {
+        result = authenticator.authenticate(request.headers);
+      } catch (error) {
+        return failed(request, error);
+      }
+      if (!isPromise(result)) return settle(request, reply, result);
+      return result.then(
+        (answer) => settle(request, reply, answer),
+        (error: unknown) => failed(request, error),
+      );
+    };
+  };
 
   const defaultEngine = deps.config.chat.defaultEngine;
-  // After validation, so the body is known to have the shape named below; before any handler (and any budget
-  // reservation) runs.
-  app.addHook("preHandler", async (request) => {
+  const allowedModels = (modelKind: "chat" | "embeddings" | undefined, openAI: boolean): RequestStep => (request) => {
     const allowed = request.principal.allowedModels;
-    if (allowed === undefined || request.routeOptions.config?.routeClass !== "chat") return;
+    if (allowed === undefined) return;
     const body = (request.body ?? {}) as { model?: unknown; engine?: unknown };
     const model = typeof body.model === "string" ? body.model : undefined;
     const engine = typeof body.engine === "string" ? body.engine : undefined;
     const router = deps.router();
-    const openAI = request.url.startsWith("/v1/");
     const names =
-      request.routeOptions.config.modelKind === "embeddings"
+      modelKind === "embeddings"
         ? namesForEmbeddingModel(router, model ?? "auto")
         : openAI
           ? namesForModel(router, model ?? "auto")
@@ -94,14 +121,15 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
       const asked = openAI ? (model ?? "auto") : (engine ?? (model === undefined ? defaultEngine : model));
       throw new GatewayError("forbidden", `this API key may not use "${asked}" (allowed: ${allowed.join(", ")})`, { param: "model" });
     }
-  });
+  };
 
-  return authenticator;
+  return { authenticator, stepFor, allowedModels };
 }
 
 function setPrincipal(request: FastifyRequest, principal: Principal): void {
   request.principal = principal;
   request.userId = principal.userId;
+  request.observed.principal = principal;
   request.observed.userId = principal.userId;
 }
 

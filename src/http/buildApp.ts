@@ -12,7 +12,9 @@ import type { Logger } from "../logger.js";
 import { isAbortError } from "../errors.js";
 import { apiFamilyOf, errorEnvelope } from "./errorEnvelope.js";
 import { toGatewayError } from "./toGatewayError.js";
-import { requestIdentity } from "./requestIdentity.js";
+import { requestStart } from "./requestStart.js";
+import { anonymousPrincipal, localPrincipal } from "../auth/principal.js";
+import { routeGuards } from "./routeGuards.js";
 import type { RequestSignals } from "./requestSignals.js";
 import { chatCompletionsRoute } from "./routes/chatCompletionsRoute.js";
 import { modelsRoute } from "./routes/modelsRoute.js";
@@ -23,11 +25,9 @@ import { healthRoutes } from "./routes/healthRoutes.js";
 import { adminEnginesRoute } from "./routes/adminEnginesRoute.js";
 import { adminKeysRoutes, type AdminKeysRouteDeps } from "./routes/adminKeysRoutes.js";
 import { authentication } from "./authentication.js";
-import { securityHeaders } from "./security/securityHeaders.js";
 import { corsPolicy } from "./security/corsPolicy.js";
 import { jsonBodyParser } from "./security/jsonBodyParser.js";
 import { registerOpenApi } from "./openApi.js";
-import { rateLimitHook } from "./security/rateLimitHook.js";
 import { createRateLimits, type RateLimits } from "../limits/createRateLimits.js";
 import type { Meter } from "../metering/createMeter.js";
 import { createMetering } from "../metering/createMetering.js";
@@ -35,10 +35,8 @@ import { usageRoutes } from "./routes/usageRoutes.js";
 import { adminUsageDailyRoute } from "./routes/adminUsageDailyRoute.js";
 import { adminWebhooksRoutes } from "./routes/adminWebhooksRoutes.js";
 import { metricsRoute } from "./routes/metricsRoute.js";
-import { observeRequests } from "./observeRequests.js";
 import { loadShedding } from "./loadShedding.js";
 import { serverOptions, type ServerOptions } from "./serverOptions.js";
-import { featureGates } from "./featureGates.js";
 import { requestDeadline } from "./requestDeadline.js";
 import { compression } from "./compression.js";
 import type { FeaturesConfig } from "../config/operationsSchema.js";
@@ -107,7 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // count works at runtime but Fastify's types leave it out, hence the function form (which is what it becomes).
     trustProxy: typeof trustProxy === "number" ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: () => randomUUID(),
-    // One access line per request is written by observeRequests; the ids come from the logger's context mixin,
+    // One access line per request is written by requestStart; the ids come from the logger's context mixin,
     // so a request needs no child logger of its own: request.log is the process logger.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger) => logger,
@@ -122,32 +120,33 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   // Before every hook and route, so each request gets its span (continuing the caller's traceparent).
   if (deps.telemetry) void app.register(deps.telemetry.plugin());
-  requestIdentity(app);
   const metrics = deps.config.metrics.enabled ? (deps.metrics ?? createMetrics()) : undefined;
-  // First of the request hooks after the ids, so requests refused by authentication or limits are logged and
-  // timed too.
-  observeRequests(app, { logger: deps.logger, metrics });
+  // The first request hook: ids, the request's context, security headers and the access line, so requests refused
+  // by shedding, authentication or limits are logged, timed and carry the headers too.
+  requestStart(app, { logger: deps.logger, metrics, defaultPrincipal: deps.config.auth.mode === "none" ? localPrincipal : anonymousPrincipal });
   // Before authentication and limits: a shed request costs next to nothing.
   loadShedding(app, deps.config.loadShedding, metrics);
   const config = deps.config;
-  featureGates(app, deps.features ?? (() => config.features));
-  requestDeadline(app, deps.config.server.timeouts.requestMs);
   compression(app, deps.config.server.compression);
-  // Before authentication: a 401 must carry the security and CORS headers too (a browser hides a response without
-  // them), and a preflight, which comes without credentials, is answered here. corsPolicy also marks its preflight
-  // route public, which has to happen before the onRoute hooks that check and record policies.
-  securityHeaders(app);
+  // Before authentication (each route's own hooks run after the global ones): a 401 must carry the CORS headers
+  // too (a browser hides a response without them), and a preflight, which comes without credentials, is answered
+  // here. corsPolicy also marks its preflight route public, which has to happen before the onRoute hooks that check
+  // and record policies.
   corsPolicy(app, deps.config.server.cors);
   jsonBodyParser(app);
   // Before the policy hooks and every route: it marks its docs routes public and must see each route added.
   registerOpenApi(app);
-  const authenticator = authentication(app, { config: deps.config, apiKeys: deps.store.apiKeys, router: deps.router });
+  const auth = authentication(app, { config: deps.config, apiKeys: deps.store.apiKeys, router: deps.router });
   // Every route states who may call it; one that does not is a bug caught at start-up, not an open door.
   app.addHook("onRoute", (route) => {
     if (!route.config?.policy) throw new Error(`route ${route.method} ${route.url} declares no policy (config.policy)`);
   });
-  // Rate limits count against request.principal: this hook must stay after authentication.
-  app.addHook("onRequest", rateLimitHook(deps.rateLimits ?? createRateLimits(deps.config.rateLimits)));
+  routeGuards(app, {
+    features: deps.features ?? (() => config.features),
+    deadline: requestDeadline(deps.config.server.timeouts.requestMs),
+    authentication: auth,
+    rateLimits: deps.rateLimits ?? createRateLimits(deps.config.rateLimits),
+  });
 
   app.setErrorHandler((error, request, reply) => {
     if (isAbortError(error) && reply.raw.destroyed) {
@@ -196,7 +195,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       storeTimeoutMs: deps.config.health.storeTimeoutMs,
     });
     adminEnginesRoute(scope, { router: deps.router });
-    adminKeysRoutes(scope, { apiKeys: deps.store.apiKeys, onRevoked: authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
+    adminKeysRoutes(scope, { apiKeys: deps.store.apiKeys, onRevoked: auth.authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
     usageRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
     adminUsageDailyRoute(scope, { rollups: deps.store.rollups });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });

@@ -1,10 +1,11 @@
 /**
- * Feature flags at the HTTP edge: a switched-off feature's routes answer 404 not_found naming the flag. The flags
- * are read per request, so a configuration reload turns a feature on or off without a restart.
+ * Feature flags at the HTTP edge: a switched-off feature's routes answer 404 not_found naming the flag. Which
+ * flag gates a route is known when the route is added; the flag itself is read per request, so a configuration
+ * reload turns a feature on or off without a restart.
  */
-import type { FastifyInstance } from "fastify";
 import type { FeaturesConfig } from "../config/operationsSchema.js";
 import { GatewayError } from "../errors.js";
+import type { RequestStep } from "./authentication.js";
 
 const gated: ReadonlyArray<{ prefix: string; flag: keyof FeaturesConfig }> = [
   { prefix: "/api/v2/chat/", flag: "sessionApi" },
@@ -13,14 +14,12 @@ const gated: ReadonlyArray<{ prefix: string; flag: keyof FeaturesConfig }> = [
   { prefix: "/docs", flag: "apiDocs" },
 ];
 
-export function featureGates(app: FastifyInstance, features: () => Readonly<FeaturesConfig>): void {
-  app.addHook("onRequest", (request, _reply, done) => {
-    const route = request.routeOptions.url;
-    const gate = route === undefined ? undefined : gated.find((entry) => route.startsWith(entry.prefix));
-    if (gate && !features()[gate.flag]) {
-      done(new GatewayError("not_found", `this feature is switched off (features.${gate.flag})`));
-      return;
-    }
-    done();
-  });
+/** The step for a route at this URL, or undefined when no flag gates it. */
+export function featureGateStep(url: string, features: () => Readonly<FeaturesConfig>): RequestStep | undefined {
+  const gate = gated.find((entry) => url.startsWith(entry.prefix));
+  if (gate === undefined) return undefined;
+  const { flag } = gate;
+  return () => {
+    if (!features()[flag]) throw new GatewayError("not_found", `this feature is switched off (features.${flag})`);
+  };
 }

@@ -1,27 +1,32 @@
 /**
  * A deadline for non-chat requests (server.timeouts.requestMs): a store query stuck behind a lock must not hold
- * an admin or listing call forever. Past it the client gets 504 request_timeout and the route's signal is
- * aborted; chat routes are left to the engines' time-to-first-token and total timeouts.
+ * an admin or listing call forever. Past it the client gets 504 request_timeout; chat routes are left to the
+ * engines' time-to-first-token and total timeouts, so they get no deadline at all.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { GatewayError } from "../errors.js";
 
-export function requestDeadline(app: FastifyInstance, requestMs: number): void {
+export interface RequestDeadline {
+  /** onRequest: starts the timer. */
+  start(request: FastifyRequest, reply: FastifyReply): void;
+  /** onResponse: stops it. */
+  stop(request: FastifyRequest): void;
+}
+
+export function requestDeadline(requestMs: number): RequestDeadline {
   const timers = new WeakMap<object, NodeJS.Timeout>();
-  // Callback hooks rather than async ones: they run on every request, and an async hook costs a promise each.
-  app.addHook("onRequest", (request, reply, done) => {
-    if (request.routeOptions.config?.routeClass === "chat") return done();
-    const timer = setTimeout(() => {
-      if (reply.sent || reply.raw.headersSent) return;
-      request.log.warn({ requestMs }, "request deadline passed");
-      reply.send(new GatewayError("request_timeout", `the request took longer than ${requestMs} ms`));
-    }, requestMs);
-    timer.unref();
-    timers.set(request, timer);
-    done();
-  });
-  app.addHook("onResponse", (request, _reply, done) => {
-    clearTimeout(timers.get(request));
-    done();
-  });
+  return {
+    start(request, reply) {
+      const timer = setTimeout(() => {
+        if (reply.sent || reply.raw.headersSent) return;
+        request.log.warn({ requestMs }, "request deadline passed");
+        reply.send(new GatewayError("request_timeout", `the request took longer than ${requestMs} ms`));
+      }, requestMs);
+      timer.unref();
+      timers.set(request, timer);
+    },
+    stop(request) {
+      clearTimeout(timers.get(request));
+    },
+  };
 }

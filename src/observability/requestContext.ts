@@ -1,20 +1,33 @@
 /**
- * What every log line and span inside a request should know about it, carried by AsyncLocalStorage so code far
- * from the HTTP layer (engines, the store, webhooks) logs with the request's ids without having them passed in.
+ * The one object a request carries from the HTTP edge down: its ids, its caller, its timing, its logger and (for
+ * routes that run engine calls) its AbortSignal. It is passed down explicitly on the request path; the same object
+ * is also entered into AsyncLocalStorage, only so that log lines written far from the request (the store,
+ * webhooks) carry its ids (the logger's mixin) without having them passed in.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Principal } from "../auth/principal.js";
+import type { Logger } from "../logger.js";
 
 export interface RequestContext {
   readonly traceId: string;
   readonly requestId: string;
-  userId?: string | undefined;
-  sessionId?: string | undefined;
+  /** W3C traceparent for upstream calls, continuing the client's trace. */
+  readonly traceparent: string;
   /** The route pattern, e.g. /v1/chat/completions. */
   readonly route?: string | undefined;
+  /** The API family, for gateway_overhead_seconds: openai or session. */
+  readonly api: string;
   /** performance.now() when the request arrived: the start of gateway_overhead_seconds. */
   readonly startedAt: number;
   /** Set once the first engine call of the request began, so the overhead is observed once. */
   engineStartedAt?: number | undefined;
+  /** The caller; authentication replaces the default (auth.mode none: the local admin). */
+  principal: Principal;
+  userId?: string | undefined;
+  sessionId?: string | undefined;
+  log: Logger;
+  /** Set by routes that call engines: fires when the client goes away or the server gives up at shutdown. */
+  signal?: AbortSignal | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -23,15 +36,10 @@ export function runInRequestContext<T>(context: RequestContext, work: () => T): 
   return storage.run(context, work);
 }
 
-export function currentRequestContext(): RequestContext | undefined {
-  return storage.getStore();
-}
-
-/** Adds what becomes known later in the request (the authenticated user, the session). */
-export function annotateRequestContext(fields: Pick<RequestContext, "userId" | "sessionId">): void {
+/** Adds what becomes known later in the request (the session). */
+export function annotateRequestContext(fields: Pick<RequestContext, "sessionId">): void {
   const context = storage.getStore();
   if (!context) return;
-  if (fields.userId !== undefined) context.userId = fields.userId;
   if (fields.sessionId !== undefined) context.sessionId = fields.sessionId;
 }
 

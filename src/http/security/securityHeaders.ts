@@ -6,10 +6,10 @@
  *
  * helmet decides the headers, but once per set of options rather than per request: @fastify/helmet builds a new
  * helmet (parsing the CSP directives again) on every request, which cost more than authentication. None of these
- * headers depends on the request. They are written onto the raw response, so responses that hijack it (SSE)
- * carry them too.
+ * headers depends on the request. requestStart writes them onto the raw response, so responses that hijack it
+ * (SSE) carry them too.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyContextConfig } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import helmet, { type HelmetOptions } from "helmet";
 
@@ -49,20 +49,17 @@ export function helmetHeaders(options: HelmetOptions): HeaderList {
   return headers;
 }
 
-export function securityHeaders(app: FastifyInstance): void {
-  const api = helmetHeaders(apiOptions);
-  // Per route configuration object, so a route with its own options is worked out on its first request.
-  const byRoute = new WeakMap<object, HeaderList>();
-  app.addHook("onRequest", (request, reply, done) => {
-    const config = request.routeOptions.config;
-    let headers = api;
-    if (config.securityHeaders !== undefined) {
-      headers = byRoute.get(config) ?? helmetHeaders({ ...apiOptions, contentSecurityPolicy: config.securityHeaders.contentSecurityPolicy });
-      byRoute.set(config, headers);
-    }
-    const raw = reply.raw;
-    for (const [name, value] of headers) raw.setHeader(name, value);
-    if (request.protocol === "https") raw.setHeader("strict-transport-security", HSTS_VALUE);
-    done();
-  });
+const apiHeaders = helmetHeaders(apiOptions);
+// Per route configuration object, so a route with its own options is worked out on its first request.
+const byRoute = new WeakMap<object, HeaderList>();
+
+/** The headers for a route's configuration (requestStart writes them on every response). */
+export function securityHeadersFor(config: FastifyContextConfig | undefined): HeaderList {
+  if (config?.securityHeaders === undefined) return apiHeaders;
+  let headers = byRoute.get(config);
+  if (headers === undefined) {
+    headers = helmetHeaders({ ...apiOptions, contentSecurityPolicy: config.securityHeaders.contentSecurityPolicy });
+    byRoute.set(config, headers);
+  }
+  return headers;
 }
