@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { chatCompletionBody, type ChatCompletionBody } from "../../apis/openai/chatCompletionSchema.js";
-import { completionId, completionOf } from "../../apis/openai/completionOf.js";
+import { completionId } from "../../apis/openai/completionOf.js";
+import { completionBody } from "../../apis/openai/completionBody.js";
 import { toChatRequest } from "../../apis/openai/toChatRequest.js";
 import { cacheHeader } from "../../cache/cacheDecision.js";
 import { staleWarning } from "../../cache/staleOnError.js";
@@ -54,6 +55,8 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     const answer = await deps.completions.complete(context, input);
     if (answer.cache !== undefined) reply.header(cacheHeader, answer.cache);
     if (answer.cache === "stale") reply.header("warning", staleWarning);
-    return completionOf(completionId(), Math.floor(Date.now() / 1000), answer.model, answer.response);
+    // A stored answer keeps its serialized form: a hit costs a string concatenation, not a serialization.
+    reply.type("application/json; charset=utf-8");
+    return completionBody(completionId(), Math.floor(Date.now() / 1000), answer.model, answer.response, answer.stored !== undefined);
   });
 }
