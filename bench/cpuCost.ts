@@ -6,7 +6,7 @@
  * `--profile` also writes a CPU profile of each Switchyard run's measured window and prints its summary.
  */
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import { benchUsage, parseBenchArgs, type NumberFlag, type StringFlag } from "./benchArgs.js";
@@ -34,6 +34,8 @@ const flags = {
 const strings = {
   cases: { default: "plain,stream,cache", help: "comma-separated cases: plain, stream, cache" },
   profile: { default: "", help: "profile the Switchyard variants' measured windows: write .cpuprofile files to this directory and summarize them" },
+  compare: { default: "", help: "another checkout (built) whose Switchyard runs beside this one, for a before/after in one run" },
+  streaming: { default: "client,always", help: "the upstreamStreaming settings to run Switchyard with" },
 } satisfies Record<string, StringFlag>;
 
 const about = "Takes about rounds × (variants per case) × duration seconds, plus warm-up.";
@@ -73,31 +75,41 @@ runMain("cpu cost", async () => {
     // Children inherit the runner's environment: the preload reads where to write from it.
     if (profileDir) process.env.BENCH_PROFILE_DIR = profileDir;
     const plainVariants: Variant[] = [];
+    const compared = args.strings.compare === "" ? undefined : resolve(args.strings.compare, "dist/src/cli.js");
+    const builds = [
+      { suffix: "", label: "", options: {} },
+      ...(compared ? [{ suffix: "-compared", label: ` [${basename(resolve(args.strings.compare))}]`, options: { cliPath: compared } }] : []),
+    ];
     const cacheVariants: Variant[] = [];
     if (cases.includes("plain") || cases.includes("stream")) {
       const proxy = await startListening("pass-through", "passThroughProxy", ["--upstream", mock.url]);
       services.push(proxy);
       plainVariants.push({ id: "pass-through", label: "pass-through (Fastify+undici)", target: chatTarget(proxy.url, benchModel), pid: proxy.pid ?? 0, profiled: false });
-      for (const upstreamStreaming of ["client", "always"] as const) {
-        const stack = await startBenchGateway(mock.url, { name: `switchyard-${upstreamStreaming}`, engine: { ...loadEngineSizing, upstreamStreaming }, ...profileEnv });
-        services.push(stack.gateway);
-        plainVariants.push({ id: `switchyard-${upstreamStreaming}`, label: `switchyard (upstreamStreaming: ${upstreamStreaming})`, target: stack.target, pid: stack.gateway.pid ?? 0, profiled: profileDir !== undefined });
+      for (const build of builds) {
+        for (const upstreamStreaming of args.strings.streaming.split(",").map((s) => s.trim()).filter(Boolean)) {
+          const id = `switchyard${build.suffix}-${upstreamStreaming}`;
+          const stack = await startBenchGateway(mock.url, { name: id, engine: { ...loadEngineSizing, upstreamStreaming }, ...profileEnv, ...build.options });
+          services.push(stack.gateway);
+          plainVariants.push({ id, label: `switchyard${build.label} (upstreamStreaming: ${upstreamStreaming})`, target: stack.target, pid: stack.gateway.pid ?? 0, profiled: profileDir !== undefined });
+        }
       }
     }
     if (cases.includes("cache")) {
       const hello = await startListening("hello world", "helloWorld");
       services.push(hello);
       cacheVariants.push({ id: "hello-world", label: "fastify hello-world", target: chatTarget(hello.url, "hello"), pid: hello.pid ?? 0, profiled: false });
-      const stack = await startBenchGateway(mock.url, { name: "switchyard-cache", extra: { cache: { enabled: true, ttlSeconds: 3600 } }, ...profileEnv });
-      services.push(stack.gateway);
-      const body = { ...(JSON.parse(stack.target.plainBody) as Record<string, unknown>), temperature: 0 };
-      const cached = { ...stack.target, plainBody: JSON.stringify(body) };
-      for (const expected of ["miss", "hit"]) {
-        const response = await request(`${cached.origin}${cached.path}`, { method: "POST", headers: cached.headers, body: cached.plainBody });
-        await response.body.text();
-        if (response.headers["x-switchyard-cache"] !== expected) throw new Error(`cache ${expected} expected, got ${String(response.headers["x-switchyard-cache"])}`);
+      for (const build of builds) {
+        const stack = await startBenchGateway(mock.url, { name: `switchyard${build.suffix}-cache`, extra: { cache: { enabled: true, ttlSeconds: 3600 } }, ...profileEnv, ...build.options });
+        services.push(stack.gateway);
+        const body = { ...(JSON.parse(stack.target.plainBody) as Record<string, unknown>), temperature: 0 };
+        const cached = { ...stack.target, plainBody: JSON.stringify(body) };
+        for (const expected of ["miss", "hit"]) {
+          const response = await request(`${cached.origin}${cached.path}`, { method: "POST", headers: cached.headers, body: cached.plainBody });
+          await response.body.text();
+          if (response.headers["x-switchyard-cache"] !== expected) throw new Error(`cache ${expected} expected, got ${String(response.headers["x-switchyard-cache"])}`);
       }
-      cacheVariants.push({ id: "switchyard-cache-hit", label: "switchyard cache hit", target: cached, pid: stack.gateway.pid ?? 0, profiled: profileDir !== undefined });
+      cacheVariants.push({ id: `switchyard${build.suffix}-cache-hit`, label: `switchyard${build.label} cache hit`, target: cached, pid: stack.gateway.pid ?? 0, profiled: profileDir !== undefined });
+      }
     }
     for (const variant of plainVariants) await checkChatTarget(variant.label, variant.target);
 

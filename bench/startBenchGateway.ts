@@ -19,6 +19,8 @@ export type BenchGatewayOptions = Partial<Omit<GatewaySettings, "upstreamUrl">> 
   name?: string;
   /** NODE_OPTIONS for the gateway's process alone (e.g. a heap limit). */
   nodeOptions?: string;
+  /** Another build's CLI to run instead of this one (see StartSwitchyardOptions.cliPath). */
+  cliPath?: string;
 };
 
 export async function startBenchGateway(upstreamUrl: string, options: BenchGatewayOptions = {}): Promise<BenchGateway> {
@@ -34,6 +36,7 @@ export async function startBenchGateway(upstreamUrl: string, options: BenchGatew
   const gateway = await startSwitchyard(gatewayConfig(settings), {
     name: options.name ?? "switchyard",
     env: { [adminKeyVariable]: adminKey, ...(options.nodeOptions === undefined ? {} : { NODE_OPTIONS: options.nodeOptions }) },
+    ...(options.cliPath === undefined ? {} : { cliPath: options.cliPath }),
   });
   try {
     const key = await createApiKey(gateway.url, adminKey, { name: "bench" });

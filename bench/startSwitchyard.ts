@@ -34,6 +34,8 @@ export interface StartSwitchyardOptions {
   env?: NodeJS.ProcessEnv;
   /** Leave the temporary directory in place after stop(), to read the log. */
   keepDir?: boolean;
+  /** Another build's CLI (`<checkout>/dist/src/cli.js`), to measure two versions side by side. */
+  cliPath?: string;
 }
 
 /** `config` is a configuration file's content; server.port is always a free port, the store a temporary SQLite file unless set. */
@@ -52,7 +54,7 @@ export async function startSwitchyard(config: Record<string, unknown>, options: 
   const configPath = join(dir, "switchyard.yaml");
   const logFile = join(dir, "switchyard.log");
   await writeFile(configPath, stringify(file));
-  const proc = startProcess({ name, args: [cliPath, "serve", "--config", configPath], cwd: dir, env: options.env, logFile });
+  const proc = startProcess({ name, args: [options.cliPath ?? cliPath, "serve", "--config", configPath], cwd: dir, env: options.env, logFile });
   const url = `http://${host}:${port}`;
   const stop = async () => {
     await proc.stop();
