@@ -107,8 +107,8 @@ runMain("cpu cost", async () => {
           const response = await request(`${cached.origin}${cached.path}`, { method: "POST", headers: cached.headers, body: cached.plainBody });
           await response.body.text();
           if (response.headers["x-switchyard-cache"] !== expected) throw new Error(`cache ${expected} expected, got ${String(response.headers["x-switchyard-cache"])}`);
-      }
-      cacheVariants.push({ id: `switchyard${build.suffix}-cache-hit`, label: `switchyard${build.label} cache hit`, target: cached, pid: stack.gateway.pid ?? 0, profiled: profileDir !== undefined });
+        }
+        cacheVariants.push({ id: `switchyard${build.suffix}-cache-hit`, label: `switchyard${build.label} cache hit`, target: cached, pid: stack.gateway.pid ?? 0, profiled: profileDir !== undefined });
       }
     }
     for (const variant of plainVariants) await checkChatTarget(variant.label, variant.target);
