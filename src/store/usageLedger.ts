@@ -56,7 +56,10 @@ export interface UsagePage {
 }
 
 export interface UsageLedger {
-  /** Writes the records in one transaction. */
+  /**
+   * Writes the records in one transaction. A record whose id is already in the ledger is skipped: a batch
+   * retried after its first try committed unseen (a lost reply, a writer thread gone after COMMIT) lands once.
+   */
   append(records: readonly UsageRecord[]): Promise<void>;
   /** Newest first; keyset pagination with an opaque cursor. */
   list(filter: UsageFilter, page: { limit: number; cursor?: string | undefined }): Promise<UsagePage>;
@@ -92,7 +95,11 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
       const rows = records.map(toRow);
       await db.transaction().execute(async (trx) => {
         for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-          await trx.insertInto("usage_ledger").values(rows.slice(start, start + INSERT_CHUNK)).execute();
+          await trx
+            .insertInto("usage_ledger")
+            .values(rows.slice(start, start + INSERT_CHUNK))
+            .onConflict((conflict) => conflict.column("id").doNothing())
+            .execute();
         }
       });
     },
