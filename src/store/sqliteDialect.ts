@@ -1,14 +1,17 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { SqliteDialect } from "kysely";
+import { CompiledQuery, SqliteDialect, type Dialect, type Driver } from "kysely";
 
 /**
  * Kysely over one better-sqlite3 connection. Kysely serializes everything on that connection, so a transaction
- * runs alone from BEGIN to COMMIT; busy_timeout only matters for other processes (CLI backups) on the same file.
+ * runs alone on it from BEGIN to COMMIT. Other connections write the same file, though: the usage ledger thread,
+ * and CLI commands in other processes. busy_timeout makes a write that meets theirs wait for it, and every
+ * transaction begins IMMEDIATE, taking the write lock at BEGIN: a deferred one that read first and wrote after
+ * another connection committed would fail at once with SQLITE_BUSY_SNAPSHOT, busy_timeout or not.
  */
-export function sqliteDialect(filename: string, onOpen?: (database: BetterSqlite3.Database) => void): SqliteDialect {
-  return new SqliteDialect({
+export function sqliteDialect(filename: string, onOpen?: (database: BetterSqlite3.Database) => void): Dialect {
+  const dialect = new SqliteDialect({
     database: async () => {
       if (filename !== ":memory:") await mkdir(dirname(filename), { recursive: true });
       const database = new BetterSqlite3(filename);
@@ -22,4 +25,28 @@ export function sqliteDialect(filename: string, onOpen?: (database: BetterSqlite
       return database;
     },
   });
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createDriver: () => withImmediateTransactions(dialect.createDriver()),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+  };
+}
+
+// Kysely's SQLite driver keeps its state in private fields, so it is wrapped method by method, not extended.
+function withImmediateTransactions(driver: Driver): Driver {
+  return {
+    init: () => driver.init(),
+    acquireConnection: () => driver.acquireConnection(),
+    async beginTransaction(connection) {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    },
+    commitTransaction: (connection) => driver.commitTransaction(connection),
+    rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+    savepoint: driver.savepoint?.bind(driver),
+    rollbackToSavepoint: driver.rollbackToSavepoint?.bind(driver),
+    releaseSavepoint: driver.releaseSavepoint?.bind(driver),
+    releaseConnection: (connection) => driver.releaseConnection(connection),
+    destroy: () => driver.destroy(),
+  };
 }
