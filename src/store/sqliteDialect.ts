@@ -1,12 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, SqliteDialect, type Dialect, type Driver } from "kysely";
+import { openSqliteDatabase } from "./openSqliteDatabase.js";
 
 /**
  * Kysely over one better-sqlite3 connection. Kysely serializes everything on that connection, so a transaction
  * runs alone on it from BEGIN to COMMIT. Other connections write the same file, though: the usage ledger thread,
- * and CLI commands in other processes. busy_timeout makes a write that meets theirs wait for it, and every
+ * and CLI commands in other processes. The busy timeout makes a write that meets theirs wait for it, and every
  * transaction begins IMMEDIATE, taking the write lock at BEGIN: a deferred one that read first and wrote after
  * another connection committed would fail at once with SQLITE_BUSY_SNAPSHOT, busy_timeout or not.
  */
@@ -14,13 +15,7 @@ export function sqliteDialect(filename: string, onOpen?: (database: BetterSqlite
   const dialect = new SqliteDialect({
     database: async () => {
       if (filename !== ":memory:") await mkdir(dirname(filename), { recursive: true });
-      const database = new BetterSqlite3(filename);
-      // WAL lets readers (backups, other processes) proceed during writes; NORMAL is durable across app crashes
-      // in WAL mode and only risks the last commits on power loss.
-      database.pragma("journal_mode = WAL");
-      database.pragma("synchronous = NORMAL");
-      database.pragma("foreign_keys = ON");
-      database.pragma("busy_timeout = 5000");
+      const database = openSqliteDatabase(filename);
       onOpen?.(database);
       return database;
     },

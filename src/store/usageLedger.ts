@@ -92,7 +92,7 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
   return {
     async append(records) {
       if (records.length === 0) return;
-      const rows = records.map(toRow);
+      const rows = records.map(toUsageLedgerRow);
       await db.transaction().execute(async (trx) => {
         for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
           await trx
@@ -157,7 +157,8 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
   };
 }
 
-function toRow(record: UsageRecord): UsageLedgerRow {
+/** The row a record is stored as; the ledger thread writes it too. */
+export function toUsageLedgerRow(record: UsageRecord): UsageLedgerRow {
   return {
     id: record.id,
     created_at: record.createdAt,
