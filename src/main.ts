@@ -130,7 +130,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     config,
     usage: store.usage,
     logger,
-    // SQLite writes on this thread: small transactions keep each pause of the event loop under a millisecond.
+    // SQLite: 20-row transactions keep short a pause here (in memory) and a write's wait for the ledger thread's lock.
     ledgerBatchRows: store.dialect === "sqlite" ? 20 : undefined,
     tokens: rateLimits.tokens,
     onAlert: (alert) => {

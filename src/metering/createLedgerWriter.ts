@@ -20,8 +20,9 @@ export interface LedgerWriterOptions {
   flushSize?: number;
   maxBuffered?: number;
   /**
-   * Rows per transaction; the event loop gets a turn between transactions. A synchronous store (SQLite) blocks
-   * every request while it writes, so it wants small ones: 200 rows at once held the loop for several milliseconds.
+   * Rows per transaction; the event loop gets a turn between transactions. A store writing on this thread
+   * (in-memory SQLite) blocks every request while it writes, and a SQLite file's ledger thread holds the write lock
+   * a request's own write then waits for, so SQLite wants small ones: 200 rows held either for several milliseconds.
    */
   maxBatch?: number | undefined;
 }

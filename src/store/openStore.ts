@@ -25,6 +25,7 @@ import { sqliteDialect } from "./sqliteDialect.js";
 import { loadSqliteVec, loadVectorExtension, type VectorExtensionLoader } from "./loadVectorExtension.js";
 import { sqliteVectorIndex } from "./sqliteVectorIndex.js";
 import { createScanThread } from "./createScanThread.js";
+import { createLedgerThread } from "./createLedgerThread.js";
 import { postgresVectorIndex } from "./postgresVectorIndex.js";
 
 export interface Store {
@@ -99,6 +100,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       : sqliteVectors
         ? sqliteVectorIndex(target.filename === ":memory:" ? undefined : createScanThread(target.filename))
         : undefined;
+  // A SQLite file's ledger rows are written on a thread of their own (reads stay here: a resolved append is
+  // committed, so they see it). An in-memory database is this connection's alone, so it writes here.
+  const ledgerThread = target.dialect === "sqlite" && target.filename !== ":memory:" ? createLedgerThread(target.filename) : undefined;
+  const usage = createUsageLedger(db);
   let closing: Promise<void> | undefined;
   return {
     dialect: target.dialect,
@@ -106,7 +111,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     messages: createMessageStore(db, stores),
     experiments: createExperimentStore(db, stores),
     apiKeys: createApiKeyStore(db, stores),
-    usage: createUsageLedger(db),
+    usage: ledgerThread === undefined ? usage : { ...usage, append: (records) => ledgerThread.append(records) },
     webhooks: createWebhookStore(db, stores),
     chatJobs: createChatJobStore(db, stores),
     documents: createDocumentStore(db, target.dialect, { ...stores, vectors }),
@@ -125,7 +130,12 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       }
     },
     close() {
-      closing ??= Promise.all([db.destroy(), vectors?.close?.()]).then(() => undefined);
+      // The ledger thread first: the appends it was given commit before anything closes, and once closed it no
+      // longer holds the file (a restore right after finds it free).
+      closing ??= (async () => {
+        await ledgerThread?.close();
+        await Promise.all([db.destroy(), vectors?.close?.()]);
+      })();
       return closing;
     },
   };

@@ -56,7 +56,10 @@ export interface UsagePage {
 }
 
 export interface UsageLedger {
-  /** Writes the records in one transaction. */
+  /**
+   * Writes the records in one transaction. A record whose id is already in the ledger is skipped: a batch
+   * retried after its first try committed unseen (a lost reply, a writer thread gone after COMMIT) lands once.
+   */
   append(records: readonly UsageRecord[]): Promise<void>;
   /** Newest first; keyset pagination with an opaque cursor. */
   list(filter: UsageFilter, page: { limit: number; cursor?: string | undefined }): Promise<UsagePage>;
@@ -89,10 +92,14 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
   return {
     async append(records) {
       if (records.length === 0) return;
-      const rows = records.map(toRow);
+      const rows = records.map(toUsageLedgerRow);
       await db.transaction().execute(async (trx) => {
         for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-          await trx.insertInto("usage_ledger").values(rows.slice(start, start + INSERT_CHUNK)).execute();
+          await trx
+            .insertInto("usage_ledger")
+            .values(rows.slice(start, start + INSERT_CHUNK))
+            .onConflict((conflict) => conflict.column("id").doNothing())
+            .execute();
         }
       });
     },
@@ -150,7 +157,8 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
   };
 }
 
-function toRow(record: UsageRecord): UsageLedgerRow {
+/** The row a record is stored as; the ledger thread writes it too. */
+export function toUsageLedgerRow(record: UsageRecord): UsageLedgerRow {
   return {
     id: record.id,
     created_at: record.createdAt,

@@ -17,6 +17,15 @@ eachDialect("usage ledger", (context) => {
     assert.deepEqual(page.items, [record]);
   });
 
+  test("a batch appended again (its first try committed unseen) lands once, with the records that are new", async () => {
+    const userId = `u-${randomUUID()}`;
+    const first = [usageRecord(userId, { costUsd: 1 }), usageRecord(userId, { costUsd: 2 })];
+    await context.store.usage.append(first);
+    await context.store.usage.append([...first, usageRecord(userId, { costUsd: 4 })]);
+    const totals = await context.store.usage.totals({ userId });
+    assert.deepEqual({ requests: totals.requests, costUsd: round(totals.costUsd) }, { requests: 3, costUsd: 7 });
+  });
+
   test("filters, totals over the whole filter, and pages newest first", async () => {
     const userId = `u-${randomUUID()}`;
     const base = Date.UTC(2025, 0, 10);
