@@ -19,9 +19,11 @@ export function corsPolicy(app: FastifyInstance, options: { origins: readonly st
   });
   // An origin is scheme://host[:port]; a trailing slash in the configuration would never match one.
   const origins = options.origins.map((origin) => origin.replace(/\/+$/, ""));
+  // No origins: no CORS handling at all, so a preflight finds no route (404) and no response allows an origin.
+  // The plugin is not even registered then: with `origin: false` it still runs a hook on every request.
+  if (origins.length === 0) return;
   app.register(cors, {
-    // false: no CORS handling at all, so a preflight finds no route (404) and no response allows an origin.
-    origin: origins.length === 0 ? false : origins,
+    origin: origins,
     credentials: false,
     methods: ["GET", "HEAD", "POST", "PATCH", "DELETE"],
     exposedHeaders: EXPOSED_HEADERS,
