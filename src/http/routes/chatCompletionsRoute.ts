@@ -12,8 +12,6 @@ import { cacheHeader } from "../../cache/cacheDecision.js";
 import { staleWarning } from "../../cache/staleOnError.js";
 import type { ChatCompletions } from "../../completions/createChatCompletions.js";
 import type { CompletionContext } from "../../completions/completionContext.js";
-import type { Logger } from "../../logger.js";
-import { apiOf } from "../../observability/observeEngineCall.js";
 import { openAIStreamSink } from "../openai/openAIStreamSink.js";
 import type { RequestSignals } from "../requestSignals.js";
 
@@ -37,16 +35,8 @@ export interface ChatCompletionsRouteDeps {
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsRouteDeps): void {
   app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: completionSchema }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
-    const context: CompletionContext = {
-      principal: request.principal,
-      traceId: request.traceId,
-      requestId: request.id,
-      traceparent: request.traceparent,
-      signal: deps.signals.signalFor(request.raw, reply.raw),
-      log: request.log as Logger,
-      startedAt: request.observed.startedAt,
-      api: apiOf(request.observed.route),
-    };
+    // The request's one context object, from its first hook; this route adds the signal its engine calls need.
+    const context: CompletionContext = Object.assign(request.observed, { signal: deps.signals.signalFor(request.raw, reply.raw) });
     const input = { model: body.model, request: toChatRequest(body), cacheHeader: request.headers[cacheHeader] };
     if (body.stream) {
       await deps.completions.stream(context, input, openAIStreamSink(reply, { traceId: request.traceId, log: context.log, includeUsage: body.stream_options?.include_usage === true }));

@@ -64,7 +64,7 @@ export function embeddingsRoute(app: FastifyInstance, deps: EmbeddingsRouteDeps)
           ...(typeof body.dimensions === "number" ? { dimensions: body.dimensions } : {}),
           ...(typeof body.user === "string" ? { user: body.user } : {}),
         },
-        { signal, traceparent: request.traceparent, timing: { startedAt: request.observed.startedAt, api: "openai" } },
+        { signal, traceparent: request.traceparent, timing: request.observed },
       );
     } catch (error) {
       ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });

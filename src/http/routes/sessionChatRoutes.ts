@@ -93,7 +93,7 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
       traceId: request.traceId,
       traceparent: request.traceparent,
       signal,
-      timing: { startedAt: request.observed.startedAt, api: "session" },
+      timing: request.observed,
     });
     reply.hijack();
     const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
