@@ -3,16 +3,20 @@
  * for 'drain' (or for the client to go away), so a slow reader never makes the server buffer without bound.
  *
  * The stream's first event leaves at once, with the response head: the time to the first byte is the client's
- * time to first token. After it, events written in the same turn of the event loop (parts that arrived from the
- * upstream together) leave in one socket write: the response is corked at the first and uncorked once the turn's
- * work is done. An event produced alone still goes out at the end of its own turn, so nothing waits for company.
+ * time to first token. After it, events sent in the same turn of the event loop (parts that arrived from the
+ * upstream together) are joined into one string and written once at the end of the turn: one chunk of the
+ * response's chunked encoding and one socket write, however many events. An event produced alone still goes out
+ * at the end of its own turn, so nothing waits for company.
  */
 import type { ServerResponse } from "node:http";
 
+/** Characters of one turn's events held before they are written anyway. */
+const maxPendingChars = 64 * 1024;
+
 export interface SseStream {
   /**
-   * Writes one event: true when the socket took it, else a promise that resolves once it drained (true) or the
-   * client went away (false). The common case costs no promise.
+   * Writes one event: true when the stream can take more at once, else a promise that resolves once the socket
+   * drained (true) or the client went away (false). The common case costs no promise.
    */
   send(data: string, event?: string): boolean | Promise<boolean>;
   end(): void;
@@ -37,46 +41,58 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
   response.once("close", () => {
     closed = true;
   });
-  // HTTP/2's compatibility response has no cork(); its frames are the stream's own business.
-  const corkable = typeof response.cork === "function";
-  let corked = false;
   let first = true;
-  const uncork = () => {
-    corked = false;
-    if (!response.destroyed) response.uncork();
+  // Events of this turn not written yet.
+  let pending = "";
+  let scheduled = false;
+  const gone = () => closed || response.destroyed;
+  const flush = () => {
+    scheduled = false;
+    if (pending === "" || gone()) return;
+    const frames = pending;
+    pending = "";
+    response.write(frames);
   };
+  // Whichever comes first removes both listeners: a long stream to a slow reader waits here many times.
+  const drained = () =>
+    new Promise<boolean>((resolve) => {
+      const settle = () => {
+        response.off("drain", settle);
+        response.off("close", settle);
+        resolve(!gone());
+      };
+      response.on("drain", settle);
+      response.on("close", settle);
+    });
 
   return {
     get closed() {
-      return closed || response.destroyed;
+      return gone();
     },
     send(data, event) {
-      if (closed || response.destroyed) return false;
+      if (gone()) return false;
       const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-      const opening = first;
-      first = false;
-      if (!opening && corkable && !corked) {
-        corked = true;
-        response.cork();
-        process.nextTick(uncork);
+      if (first) {
+        first = false;
+        const flushed = response.write(frame);
+        // Node corks a response's first write until the next tick, to join head and body: release it now.
+        if (typeof response.uncork === "function" && response.writableCorked > 0) response.uncork();
+        return flushed ? true : drained();
       }
-      const flushed = response.write(frame);
-      // Node corks a response's first write until the next tick, to join head and body: release it now.
-      if (opening && corkable && response.writableCorked > 0) response.uncork();
-      if (flushed) return true;
-      // Whichever comes first removes both listeners: a long stream to a slow reader waits here many times.
-      return new Promise<boolean>((resolve) => {
-        const settle = () => {
-          response.off("drain", settle);
-          response.off("close", settle);
-          resolve(!closed && !response.destroyed);
-        };
-        response.on("drain", settle);
-        response.on("close", settle);
-      });
+      pending += frame;
+      // A producer that never yields (every part already there) must not pile up a turn without end: past a
+      // bound, the turn's events go out now and the socket's own backpressure applies.
+      if (pending.length >= maxPendingChars) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
+      // The socket is behind (a slow reader): the producer waits for it rather than the server buffering more.
+      return response.writableNeedDrain ? drained() : true;
     },
     end() {
-      if (!closed && !response.destroyed) response.end();
+      flush();
+      if (!gone()) response.end();
     },
   };
 }
