@@ -11,11 +11,10 @@ import { untilAborted } from "../abort.js";
 import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
 import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, EngineType, StreamPart } from "../engines/spec.js";
 import { GatewayError, isAbortError } from "../errors.js";
-import { createAdmission, type BreakerState } from "./admission.js";
+import { createAdmission, type BreakerState, type Slot } from "./admission.js";
 import { callDeadline, type CallDeadline } from "./callDeadline.js";
 import { createDrainCounter } from "./drainCounter.js";
 import type { CallEnd, EngineCall } from "./engineCall.js";
-import type { HeldPolicy } from "./holdPolicy.js";
 import { fromPolicyError, isEngineFault, isRetryable } from "./policyErrors.js";
 import { retryBackoff } from "./retryBackoff.js";
 
@@ -80,11 +79,11 @@ const ewmaWeight = 0.3;
 interface Admitted {
   iterator: AsyncIterator<StreamPart>;
   first: StreamPart;
-  slot: HeldPolicy;
+  slot: Slot;
 }
 
 export function createGuardedEngine(engine: Engine, config: EngineConfig, options: GuardedEngineOptions = {}): GuardedEngine {
-  const admission = createAdmission(config, options.onBreakerChange);
+  const admission = createAdmission(engine.name, config, options.onBreakerChange);
   const retries = retry(handleWhen((error) => isRetryable(error, config.retry.maxDelayMs)), {
     maxAttempts: config.retry.attempts,
     backoff: retryBackoff(config.retry),

@@ -13,7 +13,9 @@ export interface ChunkFrames {
 }
 
 export function chunkFrames(id: string, created: number, model: string): ChunkFrames {
-  const head = `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":null,"choices":[`;
+  // Joined rather than concatenated: a joined string is one flat string, where a template literal's pieces stay
+  // linked for as long as the stream lives.
+  const head = ['{"id":', JSON.stringify(id), ',"object":"chat.completion.chunk","created":', String(created), ',"model":', JSON.stringify(model), ',"system_fingerprint":null,"choices":['].join("");
   const chunk = (delta: string, finish: FinishReason | null) =>
     `${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : JSON.stringify(finish)}}]}`;
   // The first delta names the role, as OpenAI's does.

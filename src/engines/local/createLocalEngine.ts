@@ -3,7 +3,7 @@ import type { LocalEngineConfig } from "../../config/schema.js";
 import { GatewayError } from "../../errors.js";
 import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
 import { abortErrorFrom, abortErrorWith, linkSignals, untilAborted } from "../../abort.js";
-import { createSemaphore } from "./createSemaphore.js";
+import { createSemaphore } from "../../createSemaphore.js";
 import { createLocalEmbeddings } from "./createLocalEmbeddings.js";
 import { createSequencePool, type SequencePool } from "./createSequencePool.js";
 import { silentLogger, type EngineLogger } from "./engineLogger.js";

@@ -194,7 +194,9 @@ export function streamCompletion(call: CompletionCall): AsyncIterableIterator<St
       controller = dispatchController;
       if (signal.aborted) dispatchController.abort(abortErrorFrom(signal));
     },
-    onResponseStart(_controller, statusCode, headers) {
+    onResponseStart(startController, statusCode, headers) {
+      // undici keeps the raw header buffers on the controller for the whole response; the parsed ones are enough.
+      startController.rawHeaders = null;
       status = statusCode;
       responseHeaders = headers as UpstreamHeaders;
       if (statusCode < 200 || statusCode >= 300) {

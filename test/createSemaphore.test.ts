@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createSemaphore } from "../../../src/engines/local/createSemaphore.js";
+import { createSemaphore } from "../src/createSemaphore.js";
 
 const live = () => new AbortController().signal;
 
