@@ -184,7 +184,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       ttftMs: whole ? undefined : Math.round(ttftMeasured),
       attempts,
       explain: (error) =>
-        deadline.expired === "total" && !client.aborted
+        deadline.expired() === "total" && !client.aborted
           ? new GatewayError("engine_timeout", `engine ${engine.name} did not finish within ${totalMs} ms`, { cause: error })
           : error,
       finish(end) {
@@ -219,7 +219,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
         slot.release();
         return result;
       } catch (error) {
-        const failure = deadline.expired !== undefined && !client.aborted && isAbortError(error) ? timedOut(error) : error;
+        const failure = deadline.expired() !== undefined && !client.aborted && isAbortError(error) ? timedOut(error) : error;
         slot.release(isEngineFault(failure) ? failure : undefined);
         throw failure;
       } finally {
@@ -231,7 +231,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       return { result, attempts };
     } catch (error) {
       if (client.aborted) throw client.reason;
-      if (deadline.expired !== undefined && !(error instanceof GatewayError && error.code === "engine_timeout")) throw timedOut(error);
+      if (deadline.expired() !== undefined && !(error instanceof GatewayError && error.code === "engine_timeout")) throw timedOut(error);
       throw fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
     } finally {
       deadline.release();
@@ -256,7 +256,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
 
 /** An abort caused by a limit, as the timeout it is; anything else (the client leaving included) as it was. */
 function explainLimit(error: unknown, client: AbortSignal, deadline: CallDeadline, engineName: string, ttftMs: number, totalMs: number): unknown {
-  if (client.aborted || !isAbortError(error) || deadline.expired === undefined) return error;
-  if (deadline.expired === "total") return new GatewayError("engine_timeout", `engine ${engineName} did not finish within ${totalMs} ms`, { cause: error });
+  if (client.aborted || !isAbortError(error) || deadline.expired() === undefined) return error;
+  if (deadline.expired() === "total") return new GatewayError("engine_timeout", `engine ${engineName} did not finish within ${totalMs} ms`, { cause: error });
   return new GatewayError("engine_timeout", `engine ${engineName} produced no first token within ${ttftMs} ms`, { cause: error });
 }

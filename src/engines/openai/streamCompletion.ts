@@ -198,8 +198,9 @@ export function streamCompletion(call: CompletionCall): AsyncIterableIterator<St
       // undici keeps the raw header buffers on the controller for the whole response; the parsed ones are enough.
       startController.rawHeaders = null;
       status = statusCode;
-      responseHeaders = headers as UpstreamHeaders;
       if (statusCode < 200 || statusCode >= 300) {
+        // Only an error's headers are read again (Retry-After); a stream does not keep them for its lifetime.
+        responseHeaders = headers as UpstreamHeaders;
         mode = "error";
         bodyLimit = errorBodyLimit;
       } else if (isJson(headers["content-type"])) {

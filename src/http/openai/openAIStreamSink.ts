@@ -53,7 +53,7 @@ export function openAIStreamSink(reply: FastifyReply, request: StreamSinkRequest
           return;
         }
         const error = end.failure;
-        if (error === undefined || stream.closed || isAbortError(error)) return;
+        if (error === undefined || stream.closed() || isAbortError(error)) return;
         const failure = isGatewayError(error) ? error : new GatewayError("internal_error", "the generation failed");
         if (!isGatewayError(error)) request.log.error({ err: error }, "chat completion stream failed");
         else request.log.warn({ code: failure.code, reason: failure.message }, "chat completion stream ended with an error");
