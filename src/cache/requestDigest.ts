@@ -3,7 +3,7 @@
  * normalized request that can change the answer. Streaming options are left out: a streamed and a plain request
  * for the same thing share one entry.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ChatRequest } from "../engines/spec.js";
 import { canonicalJson } from "./canonicalJson.js";
 
@@ -33,5 +33,5 @@ export function requestDigest(input: DigestInput): string {
     toolChoice,
     extra,
   });
-  return createHash("sha256").update(canonical).digest("hex");
+  return hash("sha256", canonical, "hex");
 }

@@ -24,6 +24,9 @@ export function jsonBodyParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH):
 
 /** One pass over the text, brackets inside strings not counted; malformed JSON is left for the parser to report. */
 export function nestedDeeperThan(text: string, maxDepth: number): boolean {
+  // A body with no more opening brackets than the limit cannot nest past it: native searches settle most bodies
+  // (a long prompt is long in its strings, not in its brackets) without the character loop below.
+  if (openingBrackets(text, maxDepth + 1) <= maxDepth) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -40,4 +43,13 @@ export function nestedDeeperThan(text: string, maxDepth: number): boolean {
     }
   }
   return false;
+}
+
+/** Opening brackets in the text, counted up to `enough`. */
+function openingBrackets(text: string, enough: number): number {
+  let count = 0;
+  for (const bracket of ["{", "["]) {
+    for (let at = text.indexOf(bracket); at !== -1 && count < enough; at = text.indexOf(bracket, at + 1)) count++;
+  }
+  return count;
 }
