@@ -54,8 +54,12 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
       formatters: { log: (object) => scrubShallow(object, scrub) },
       hooks: {
         logMethod(args, method) {
-          const scrubbed = args.map((arg) => (typeof arg === "string" ? scrub(arg) : arg)) as Parameters<typeof method>;
-          method.apply(this, scrubbed);
+          // In place: the arguments array is this call's own, and every access line passes here.
+          for (let i = 0; i < args.length; i++) {
+            const arg: unknown = args[i];
+            if (typeof arg === "string") (args as unknown[])[i] = scrub(arg);
+          }
+          method.apply(this, args);
         },
       },
     },
@@ -78,7 +82,10 @@ function scrubError(serialized: ReturnType<typeof stdSerializers.err>, scrub: Sc
  */
 function scrubShallow(object: Record<string, unknown>, scrub: Scrubber, depth = 0): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(object)) {
+  // for…in over own keys rather than Object.entries: no array of pairs per line.
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    const value = object[key];
     let clean: unknown = value;
     if (redactedKeys.has(key)) clean = value === undefined || value === null ? value : censor;
     else if (typeof value === "string") clean = scrub(value);
