@@ -25,20 +25,17 @@ export function stateOf(rule: LimitRule, use: WindowUse): LimitState {
   };
 }
 
-/** The limit closest to refusing: fewest points left, then the longest wait. */
-export function tightest(states: readonly LimitState[]): LimitState | undefined {
-  let best: LimitState | undefined;
-  for (const state of states) {
-    if (!best || state.remaining < best.remaining || (state.remaining === best.remaining && state.resetSeconds > best.resetSeconds)) best = state;
-  }
-  return best;
+/**
+ * Of two limits, the one closer to refusing: fewer points left, then the longer wait; the first on a tie. Folded
+ * over a request's limits in order, it gives the tightest of them without collecting them first.
+ */
+export function tighter(best: LimitState | undefined, state: LimitState): LimitState {
+  return !best || state.remaining < best.remaining || (state.remaining === best.remaining && state.resetSeconds > best.resetSeconds) ? state : best;
 }
 
-/** Of several spent limits, the one a client must wait for longest: only after it can the request pass. */
-export function longestWait(states: readonly LimitState[]): LimitState | undefined {
-  let best: LimitState | undefined;
-  for (const state of states) if (!best || state.resetSeconds > best.resetSeconds) best = state;
-  return best;
+/** Of two spent limits, the one a client must wait for longer (the first on a tie): only after it can the request pass. */
+export function longerWait(best: LimitState | undefined, state: LimitState): LimitState {
+  return !best || state.resetSeconds > best.resetSeconds ? state : best;
 }
 
 export function rateLimitedError(state: LimitState): GatewayError {

@@ -1,8 +1,12 @@
 /**
  * The storage seam of rate limiting: fixed-window counters keyed by string. The memory store serves one process;
- * a Redis store (rate-limiter-flexible's RateLimiterRedis behind the same interface) will serve replicas. Limits
- * are compared by the caller, per call, because a key's own override makes the limit differ from key to key.
+ * the Redis store (rate-limiter-flexible's RateLimiterRedis behind the same interface) serves replicas. A store
+ * answers at once when it can and with a promise when it must wait (Redis), so that callers stay synchronous
+ * over a store that never waits. Limits are compared by the caller, per call, because a key's own override makes
+ * the limit differ from key to key.
  */
+import type { MaybePromise } from "./maybePromise.js";
+
 export interface WindowUse {
   /** Points counted in the key's current window, after this call. */
   consumed: number;
@@ -12,9 +16,9 @@ export interface WindowUse {
 
 export interface WindowCounter {
   /** Adds points (negative: gives them back) to the key's current window, opening one when none is open. */
-  add(key: string, points: number): Promise<WindowUse>;
+  add(key: string, points: number): MaybePromise<WindowUse>;
   /** The key's current window; consumed 0 (and a whole window ahead) when none is open. */
-  read(key: string): Promise<WindowUse>;
+  read(key: string): MaybePromise<WindowUse>;
 }
 
 export interface CounterOptions {
@@ -23,5 +27,5 @@ export interface CounterOptions {
   windowSeconds: number;
 }
 
-/** Makes the counters of one store: memory now, Redis for replicas. */
+/** Makes the counters of one store: memory for one process, Redis for replicas. */
 export type CounterStore = (options: CounterOptions) => WindowCounter;

@@ -1,19 +1,60 @@
 /**
  * The limiter itself, with crafted principals and fake clocks: exact counts, the wait a refused request is told,
- * per-key overrides, per-user limits across keys, classes apart, and tokens per minute.
+ * per-key overrides, per-user limits across keys, classes apart, and tokens per minute. Every case runs over the
+ * memory store (every answer synchronous), over the same counters behind promises (as Redis answers), and over
+ * a mix of both, so the synchronous and the waiting paths of the limiters are held to the same behaviour.
  */
-import { test, mock, beforeEach, afterEach } from "node:test";
+import { test as nodeTest, mock, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { rateLimitsSchema, type RateLimitsConfig } from "../../src/config/securitySchema.js";
-import { createRateLimits } from "../../src/limits/createRateLimits.js";
+import { createRateLimits, type RateLimits } from "../../src/limits/createRateLimits.js";
+import { memoryCounterStore } from "../../src/limits/memoryCounterStore.js";
+import type { MaybePromise } from "../../src/limits/maybePromise.js";
+import type { CounterStore } from "../../src/limits/windowCounter.js";
 import { localPrincipal, type Principal } from "../../src/auth/principal.js";
 import { GatewayError } from "../../src/errors.js";
 
 beforeEach(() => mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_700_000_000_000 }));
 afterEach(() => mock.timers.reset());
 
+/** The memory store's counters, answering through promises when `waits` says so for a counter's name. */
+const behindPromises =
+  (waits: (name: string) => boolean): CounterStore =>
+  (options) => {
+    const counter = memoryCounterStore(options);
+    if (!waits(options.name)) return counter;
+    return { add: async (key, points) => counter.add(key, points), read: async (key) => counter.read(key) };
+  };
+
+const stores: ReadonlyArray<[label: string, store: CounterStore]> = [
+  ["memory", memoryCounterStore],
+  ["behind promises", behindPromises(() => true)],
+  // Per-user counters wait, per-key ones do not: a take turns asynchronous halfway through its rules.
+  ["mixed", behindPromises((name) => name.endsWith(":user"))],
+];
+
+let createLimits: (config: RateLimitsConfig) => RateLimits = (config) => createRateLimits(config);
+const test = (name: string, body: () => Promise<void>) => {
+  for (const [label, store] of stores) {
+    nodeTest(`${name} (${label})`, () => {
+      createLimits = (config) => createRateLimits(config, { store });
+      return body();
+    });
+  }
+};
+
 function limitsOf(input: Record<string, unknown>): RateLimitsConfig {
   return rateLimitsSchema.parse(input);
+}
+
+/** What a call refused with, whether it threw at once or rejected. */
+async function refusal(call: () => MaybePromise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  return assert.fail("expected a refusal");
 }
 
 const keyPrincipal = (keyId: string, userId = "alice", limits?: Principal["limits"]): Principal => ({
@@ -24,14 +65,14 @@ const keyPrincipal = (keyId: string, userId = "alice", limits?: Principal["limit
   ...(limits ? { limits } : {}),
 });
 
-async function takeTimes(take: () => Promise<{ allowed: boolean } | undefined>, n: number): Promise<boolean[]> {
+async function takeTimes(take: () => MaybePromise<{ allowed: boolean } | undefined>, n: number): Promise<boolean[]> {
   const results: boolean[] = [];
   for (let i = 0; i < n; i++) results.push((await take())?.allowed ?? true);
   return results;
 }
 
 test("exactly N requests pass in a window, then the next is refused until it ends", async () => {
-  const { requests } = createRateLimits(limitsOf({ perUser: { other: { rpm: 3 } }, perKey: { other: { rpm: 0 } } }));
+  const { requests } = createLimits(limitsOf({ perUser: { other: { rpm: 3 } }, perKey: { other: { rpm: 0 } } }));
   const principal = keyPrincipal("k1");
   const passed = [];
   for (let i = 0; i < 3; i++) {
@@ -57,7 +98,7 @@ test("exactly N requests pass in a window, then the next is refused until it end
 });
 
 test("refused requests are not counted", async () => {
-  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 2 } }, perUser: { chat: { rpm: 3 } } }));
+  const { requests } = createLimits(limitsOf({ perKey: { chat: { rpm: 2 } }, perUser: { chat: { rpm: 3 } } }));
   const principal = keyPrincipal("k1");
   assert.deepEqual(await takeTimes(() => requests.take(principal, "chat"), 5), [true, true, false, false, false]);
   // The user limit (3) saw only the two that passed: another key of the same user still has one request.
@@ -68,7 +109,7 @@ test("refused requests are not counted", async () => {
 });
 
 test("a key's own rpm overrides the per-key chat limit, and only the chat class", async () => {
-  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 10 }, other: { rpm: 2 } }, perUser: { chat: { rpm: 0 }, other: { rpm: 0 } } }));
+  const { requests } = createLimits(limitsOf({ perKey: { chat: { rpm: 10 }, other: { rpm: 2 } }, perUser: { chat: { rpm: 0 }, other: { rpm: 0 } } }));
   const special = keyPrincipal("k-special", "alice", { rpm: 1 });
   assert.deepEqual(await takeTimes(() => requests.take(special, "chat"), 2), [true, false]);
   const plain = keyPrincipal("k-plain");
@@ -82,7 +123,7 @@ test("a key's own rpm overrides the per-key chat limit, and only the chat class"
 });
 
 test("the per-user limit spans every key of the user, and other users are apart", async () => {
-  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 100 } }, perUser: { chat: { rpm: 3 } } }));
+  const { requests } = createLimits(limitsOf({ perKey: { chat: { rpm: 100 } }, perUser: { chat: { rpm: 3 } } }));
   const results = [
     await requests.take(keyPrincipal("k1", "alice"), "chat"),
     await requests.take(keyPrincipal("k2", "alice"), "chat"),
@@ -95,13 +136,13 @@ test("the per-user limit spans every key of the user, and other users are apart"
 });
 
 test("the headers describe the tightest limit", async () => {
-  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 5 } }, perUser: { chat: { rpm: 100 } } }));
+  const { requests } = createLimits(limitsOf({ perKey: { chat: { rpm: 5 } }, perUser: { chat: { rpm: 100 } } }));
   const first = await requests.take(keyPrincipal("k1"), "chat");
   assert.deepEqual(first?.state, { scope: "key", unit: "requests", limit: 5, remaining: 4, resetSeconds: 60 });
 });
 
 test("when both limits are spent the wait is for the later window", async () => {
-  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 1 } }, perUser: { chat: { rpm: 2 } } }));
+  const { requests } = createLimits(limitsOf({ perKey: { chat: { rpm: 1 } }, perUser: { chat: { rpm: 2 } } }));
   await requests.take(keyPrincipal("k1"), "chat"); // opens the user window at t=0
   mock.timers.tick(30_000);
   await requests.take(keyPrincipal("k2"), "chat"); // opens k2's window at t=30s; the user window is now full
@@ -112,12 +153,12 @@ test("when both limits are spent the wait is for the later window", async () => 
 });
 
 test("the local principal (auth none) is limited per user", async () => {
-  const { requests } = createRateLimits(limitsOf({ perUser: { admin: { rpm: 2 } } }));
+  const { requests } = createLimits(limitsOf({ perUser: { admin: { rpm: 2 } } }));
   assert.deepEqual(await takeTimes(() => requests.take(localPrincipal, "admin"), 3), [true, true, false]);
 });
 
 test("classes count apart", async () => {
-  const { requests } = createRateLimits(limitsOf({ perUser: { chat: { rpm: 1 }, admin: { rpm: 1 }, other: { rpm: 1 } } }));
+  const { requests } = createLimits(limitsOf({ perUser: { chat: { rpm: 1 }, admin: { rpm: 1 }, other: { rpm: 1 } } }));
   for (const routeClass of ["chat", "admin", "other"] as const) {
     assert.equal((await requests.take(localPrincipal, routeClass))?.allowed, true, routeClass);
     assert.equal((await requests.take(localPrincipal, routeClass))?.allowed, false, routeClass);
@@ -125,18 +166,18 @@ test("classes count apart", async () => {
 });
 
 test("0 disables a limit, a key's 0 too, and enabled: false disables them all", async () => {
-  const off = createRateLimits(limitsOf({ perKey: { other: { rpm: 0 } }, perUser: { other: { rpm: 0 } } }));
+  const off = createLimits(limitsOf({ perKey: { other: { rpm: 0 } }, perUser: { other: { rpm: 0 } } }));
   assert.equal(await off.requests.take(keyPrincipal("k1"), "other"), undefined);
-  const keyOff = createRateLimits(limitsOf({ perKey: { chat: { rpm: 1 } }, perUser: { chat: { rpm: 0 } } }));
+  const keyOff = createLimits(limitsOf({ perKey: { chat: { rpm: 1 } }, perUser: { chat: { rpm: 0 } } }));
   assert.equal(await keyOff.requests.take(keyPrincipal("k1", "alice", { rpm: 0 }), "chat"), undefined);
-  const disabled = createRateLimits(limitsOf({ enabled: false, perUser: { chat: { rpm: 1, tpm: 1 } } }));
+  const disabled = createLimits(limitsOf({ enabled: false, perUser: { chat: { rpm: 1, tpm: 1 } } }));
   assert.equal(await disabled.requests.take(localPrincipal, "chat"), undefined);
   await disabled.tokens.consume(localPrincipal, 1000);
   await disabled.tokens.check(localPrincipal);
 });
 
 test("tokens: consume then check refuses with the wait until the window ends", async () => {
-  const { tokens } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 0, tpm: 1000 } }, perUser: { chat: { rpm: 0, tpm: 0 } } }));
+  const { tokens } = createLimits(limitsOf({ perKey: { chat: { rpm: 0, tpm: 1000 } }, perUser: { chat: { rpm: 0, tpm: 0 } } }));
   const principal = keyPrincipal("k1");
   await tokens.check(principal);
   await tokens.consume(principal, 600);
@@ -144,10 +185,7 @@ test("tokens: consume then check refuses with the wait until the window ends", a
   mock.timers.tick(15_000);
   // The request that crosses the limit is already served; the next one is refused.
   await tokens.consume(principal, 600);
-  const error = await tokens.check(principal).then(
-    () => assert.fail("expected rate_limited"),
-    (caught: unknown) => caught,
-  );
+  const error = await refusal(() => tokens.check(principal));
   assert.ok(error instanceof GatewayError);
   assert.equal(error.code, "rate_limited");
   assert.equal(error.status, 429);
@@ -159,15 +197,64 @@ test("tokens: consume then check refuses with the wait until the window ends", a
 });
 
 test("tokens: a key's own tpm overrides, the user's limit spans keys, nonsense counts are ignored", async () => {
-  const { tokens } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 0, tpm: 1_000_000 } }, perUser: { chat: { rpm: 0, tpm: 500 } } }));
+  const { tokens } = createLimits(limitsOf({ perKey: { chat: { rpm: 0, tpm: 1_000_000 } }, perUser: { chat: { rpm: 0, tpm: 500 } } }));
   const small = keyPrincipal("k-small", "alice", { tpm: 10 });
   await tokens.consume(small, 10);
-  await assert.rejects(tokens.check(small), { code: "rate_limited" });
+  assert.equal((await refusal(() => tokens.check(small)) as GatewayError).code, "rate_limited");
   const other = keyPrincipal("k-other", "alice");
   await tokens.check(other);
   await tokens.consume(other, 490);
-  await assert.rejects(tokens.check(keyPrincipal("k-third", "alice")), (error: GatewayError) => error.message.includes("for this user"));
+  assert.match((await refusal(() => tokens.check(keyPrincipal("k-third", "alice"))) as GatewayError).message, /for this user/);
   await tokens.check(keyPrincipal("k-bob", "bob"));
   for (const nonsense of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) await tokens.consume(keyPrincipal("k-bob", "bob"), nonsense);
   await tokens.check(keyPrincipal("k-bob", "bob"));
+});
+
+nodeTest("over the memory store every call answers at once: a verdict, a state, a throw, nothing to wait for", () => {
+  const { requests, tokens } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 1, tpm: 100 } }, perUser: { chat: { rpm: 0, tpm: 0 } } }));
+  const principal = keyPrincipal("k-sync");
+  const first = requests.take(principal, "chat");
+  assert.ok(!(first instanceof Promise));
+  assert.equal(first?.allowed, true);
+  const refused = requests.take(principal, "chat");
+  assert.ok(!(refused instanceof Promise));
+  assert.equal(refused?.allowed, false);
+  assert.equal(tokens.spent(principal), undefined);
+  assert.equal(tokens.check(principal), undefined);
+  assert.equal(tokens.consume(principal, 100), undefined);
+  assert.deepEqual(tokens.spent(principal), { scope: "key", unit: "tokens", limit: 100, remaining: 0, resetSeconds: 60 });
+  assert.throws(() => tokens.check(principal), { code: "rate_limited" });
+});
+
+nodeTest("rules are kept per principal object: another object for an edited key gets its new limits", () => {
+  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 5 } }, perUser: { chat: { rpm: 0 } } }));
+  const same = keyPrincipal("k-same", "alice", { rpm: 2 });
+  const takes = [requests.take(same, "chat"), requests.take(same, "chat"), requests.take(same, "chat")];
+  assert.deepEqual(takes.map((verdict) => (verdict as { allowed: boolean }).allowed), [true, true, false]);
+  // Another object for the same key, without the override (say, the key was edited): the configured 5 apply.
+  const edited = keyPrincipal("k-same", "alice");
+  const verdict = requests.take(edited, "chat") as { allowed: boolean; state: { limit: number; remaining: number } };
+  assert.equal(verdict.allowed, true);
+  assert.deepEqual([verdict.state.limit, verdict.state.remaining], [5, 2]);
+});
+
+nodeTest("over a store that waits, a counter that throws at once still fails the take as a rejection", async () => {
+  let calls = 0;
+  const store: CounterStore = (options) => {
+    const counter = memoryCounterStore(options);
+    return {
+      add: (key, points) => {
+        // The per-key counter answers with a promise; the per-user one, called after it, throws.
+        if (options.name.endsWith(":user")) throw new Error("counter broke");
+        calls++;
+        return Promise.resolve(counter.add(key, points));
+      },
+      read: (key) => counter.read(key),
+    };
+  };
+  const { requests } = createRateLimits(limitsOf({ perKey: { chat: { rpm: 5 } }, perUser: { chat: { rpm: 5 } } }), { store });
+  const take = requests.take(keyPrincipal("k-throws"), "chat");
+  assert.ok(take instanceof Promise);
+  await assert.rejects(take, /counter broke/);
+  assert.equal(calls, 1);
 });

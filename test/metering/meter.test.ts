@@ -16,7 +16,7 @@ import { createLogger } from "../../src/logger.js";
 const user: Principal = { kind: "key", userId: "carol", role: "user", keyId: "k-9", budget: { usd: 0.01, window: "total" } };
 const pricing = { "cheap/m": { input: 1, output: 2 }, "dear/m": { input: 10, output: 20, reasoning: 40 } };
 
-function setup(tokens?: TokenGate) {
+function setup(tokens?: TokenGate, logger = createLogger("silent")) {
   const rows: UsageRecord[] = [];
   const alerts: ThresholdAlert[] = [];
   const ledger: LedgerWriter = {
@@ -33,7 +33,7 @@ function setup(tokens?: TokenGate) {
     ledger,
     tokens,
     onAlert: (alert) => alerts.push(alert),
-    logger: createLogger("silent"),
+    logger,
     now: () => Date.UTC(2025, 5, 1),
   });
   return { meter, rows, alerts };
@@ -114,6 +114,31 @@ test("the token limit is checked before the budget and its refusal recorded", as
   const { meter, rows } = setup(gate);
   await assert.rejects(meter.begin(request()), (error: GatewayError) => error.code === "rate_limited");
   assert.deepEqual(rows.map((row) => [row.status, row.errorCode]), [["rejected", "rate_limited"]]);
+});
+
+test("a token gate that answers at once: its refusal thrown in begin is recorded, its failure thrown in settle is logged", async () => {
+  const lines: string[] = [];
+  const gate: TokenGate = {
+    check: () => {
+      throw new GatewayError("rate_limited", "tokens per minute spent", { retryAfterSeconds: 5 });
+    },
+    consume: () => {
+      throw new Error("counter broke");
+    },
+  };
+  const { meter, rows } = setup(gate, createLogger("error", { destination: { write: (line: string) => void lines.push(line) } }));
+  await assert.rejects(meter.begin(request()), (error: GatewayError) => error.code === "rate_limited");
+  assert.deepEqual(rows.map((row) => [row.status, row.errorCode]), [["rejected", "rate_limited"]]);
+
+  const passing = setup({ ...gate, check: () => undefined }, createLogger("error", { destination: { write: (line: string) => void lines.push(line) } }));
+  const ticket = await passing.meter.begin(request());
+  ticket.settle({ engine: "cheap", model: "m", usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, status: "complete", latencyMs: 1 });
+  assert.equal(passing.rows.length, 1, "the ledger row is still written");
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: { message: string } });
+  assert.deepEqual(
+    logged.map((line) => [line.msg, line.err?.message]),
+    [["counting tokens against the rate limit failed", "counter broke"]],
+  );
 });
 
 test("alerts reach onAlert as spend crosses the thresholds", async () => {
