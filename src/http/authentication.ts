@@ -14,7 +14,7 @@ import { createAuthenticator, type Authenticator, type AuthenticatorOptions } fr
 import { isAuthFailure, type AuthFailure } from "../auth/authFailure.js";
 import { createAddressMatcher, type AddressMatcher } from "../auth/createAddressMatcher.js";
 import { isModelAllowed, namesForEmbeddingModel, namesForModel, namesForSessionTurn } from "../auth/requestedModelNames.js";
-import { isPromise, type MaybePromise } from "./maybePromise.js";
+import { isPromise, type MaybePromise } from "../maybePromise.js";
 
 export interface RoutePolicyEntry {
   method: string;

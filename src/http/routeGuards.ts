@@ -11,7 +11,7 @@ import type { RateLimits } from "../limits/createRateLimits.js";
 import { runInRequestContext } from "../observability/requestContext.js";
 import type { Authentication, RequestStep } from "./authentication.js";
 import { featureGateStep } from "./featureGates.js";
-import { isPromise } from "./maybePromise.js";
+import { isPromise } from "../maybePromise.js";
 import type { RequestDeadline } from "./requestDeadline.js";
 import { sessionIdOf } from "./requestStart.js";
 import { rateLimitStep } from "./security/rateLimitStep.js";

@@ -4,7 +4,7 @@
  * of them all.
  */
 import type { CountedRule } from "./countedRule.js";
-import { promiseOf, type MaybePromise } from "./maybePromise.js";
+import { promiseOf, type MaybePromise } from "../maybePromise.js";
 import type { WindowUse } from "./windowCounter.js";
 
 export function addToAll(rules: readonly CountedRule[], points: number): MaybePromise<void> {

@@ -9,7 +9,7 @@ import { addToAll } from "./addToAll.js";
 import { countedRules, type CountedRule } from "./countedRule.js";
 import { requestRules } from "./limitRules.js";
 import { longerWait, stateOf, tighter, type LimitState } from "./limitState.js";
-import { promiseOf, type MaybePromise } from "./maybePromise.js";
+import { promiseOf, type MaybePromise } from "../maybePromise.js";
 import { perPrincipal } from "./perPrincipal.js";
 import type { WindowCounter, WindowUse } from "./windowCounter.js";
 

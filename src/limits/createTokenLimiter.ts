@@ -11,7 +11,7 @@ import { addToAll } from "./addToAll.js";
 import { countedRules, type CountedRule } from "./countedRule.js";
 import { tokenRules } from "./limitRules.js";
 import { longerWait, rateLimitedError, stateOf, type LimitState } from "./limitState.js";
-import { promiseOf, type MaybePromise } from "./maybePromise.js";
+import { promiseOf, type MaybePromise } from "../maybePromise.js";
 import { perPrincipal } from "./perPrincipal.js";
 import type { WindowCounter, WindowUse } from "./windowCounter.js";
 

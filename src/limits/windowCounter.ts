@@ -5,7 +5,7 @@
  * over a store that never waits. Limits are compared by the caller, per call, because a key's own override makes
  * the limit differ from key to key.
  */
-import type { MaybePromise } from "./maybePromise.js";
+import type { MaybePromise } from "../maybePromise.js";
 
 export interface WindowUse {
   /** Points counted in the key's current window, after this call. */

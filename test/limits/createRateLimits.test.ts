@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { rateLimitsSchema, type RateLimitsConfig } from "../../src/config/securitySchema.js";
 import { createRateLimits, type RateLimits } from "../../src/limits/createRateLimits.js";
 import { memoryCounterStore } from "../../src/limits/memoryCounterStore.js";
-import type { MaybePromise } from "../../src/limits/maybePromise.js";
+import type { MaybePromise } from "../../src/maybePromise.js";
 import type { CounterStore } from "../../src/limits/windowCounter.js";
 import { localPrincipal, type Principal } from "../../src/auth/principal.js";
 import { GatewayError } from "../../src/errors.js";

@@ -9,7 +9,7 @@ import type { RouteClass } from "../../auth/principal.js";
 import type { RateLimits } from "../../limits/createRateLimits.js";
 import { rateLimitedError, type LimitState } from "../../limits/limitState.js";
 import type { RequestStep } from "../authentication.js";
-import { isPromise } from "../maybePromise.js";
+import { isPromise } from "../../maybePromise.js";
 
 type Verdict = { allowed: boolean; state: LimitState } | undefined;
 
