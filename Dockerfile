@@ -8,7 +8,7 @@
 # configuration file with auth (see deploy/switchyard.compose.yaml or deploy/k8s/configmap.yaml).
 
 # ---- build: full Debian image, which has python3, make and g++ for better-sqlite3's node-gyp fallback.
-FROM node:20-bookworm AS build
+FROM node:24-bookworm AS build
 WORKDIR /app
 # The in-process engine's CPU build ships as an npm package; never download or compile llama.cpp here.
 ENV NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
@@ -26,7 +26,7 @@ RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: slim Debian (same glibc as the build stage, so the native addons load), no compilers, no npm work.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     SWITCHYARD_HOST=0.0.0.0
 # pg_dump and pg_restore for `switchyard backup|restore` on a PostgreSQL store (the backup CronJob runs this image).

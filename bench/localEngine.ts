@@ -17,7 +17,8 @@ import { runMain, runScenario } from "./runScenario.js";
 import { startProcess } from "./startProcess.js";
 import { startSwitchyard } from "./startSwitchyard.js";
 
-const defaultModel = fileURLToPath(new URL("../../../shared/models/stories260K.gguf", import.meta.url));
+// The tiny model in test/fixtures (resolved from dist/bench, the .gguf is not copied into dist); --model overrides it.
+const defaultModel = fileURLToPath(new URL("../../test/fixtures/stories260K.gguf", import.meta.url));
 
 const numbers = {
   duration: { default: 10, min: 0.1, help: "seconds of generation per variant per round" },

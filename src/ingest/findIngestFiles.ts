@@ -1,8 +1,8 @@
 /**
  * The files an ingestion names: each argument is a file, a directory (every file under it) or a glob (`*`, `**`,
- * `{a,b}`, expanded by the glob package, which Node 20's fs lacks). Each file gets its document format from its
- * extension; files of any other kind are listed as skipped rather than failed, so a directory of mixed files can be
- * pointed at as a whole.
+ * `{a,b}`, expanded by the glob package: fs.glob is still experimental on Node 22.12, the lowest supported
+ * runtime). Each file gets its document format from its extension; files of any other kind are listed as skipped
+ * rather than failed, so a directory of mixed files can be pointed at as a whole.
  */
 import { stat } from "node:fs/promises";
 import { extname, resolve } from "node:path";

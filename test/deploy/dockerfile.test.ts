@@ -107,11 +107,11 @@ const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
   allowScripts?: Record<string, boolean>;
 };
 
-test("two stages: a named build stage and a slim node 20 runtime", () => {
+test("two stages: a named build stage and a slim node 24 runtime", () => {
   assert.ok(stages.length >= 2, "multi-stage");
   assert.ok(build?.name, "the build stage is named, so the runtime stage copies from it by name");
-  assert.equal(runtime?.image, "node:20-bookworm-slim");
-  assert.match(build.image, /^node:20-bookworm(@|$)/, "the build stage uses the same Debian release, so native addons load at runtime");
+  assert.equal(runtime?.image, "node:24-bookworm-slim");
+  assert.match(build.image, /^node:24-bookworm(@|$)/, "the build stage uses the same Debian release, so native addons load at runtime");
 });
 
 test("the build stage installs with npm ci (no llama.cpp download), builds, then drops dev dependencies", () => {
