@@ -2,9 +2,13 @@
  * The identity of a cacheable request: sha256 over the tenant, the model as requested and every field of the
  * normalized request that can change the answer. Streaming options are left out: a streamed and a plain request
  * for the same thing share one entry.
+ *
+ * The gateway's own fields go in as positional tuples, so their order never depends on how an inbound API built
+ * the objects and plain JSON.stringify (its fast path) serializes them; only what the client wrote as free-form
+ * JSON (tools, tool choice, tool calls, the passed-through fields) is put in canonical form, keys sorted.
  */
 import { hash } from "node:crypto";
-import type { ChatRequest } from "../engines/spec.js";
+import type { ChatMessage, ChatRequest } from "../engines/spec.js";
 import { canonicalJson } from "./canonicalJson.js";
 
 export interface DigestInput {
@@ -15,23 +19,35 @@ export interface DigestInput {
   request: Omit<ChatRequest, "model">;
 }
 
+// Bumped whenever the form changes: an old key must never be read as a new one.
+const version = 2;
+
 export function requestDigest(input: DigestInput): string {
   // `extra` holds every OpenAI field the gateway passes through untouched (response_format, penalties, logit_bias,
   // user…): all of them are in the key, since any may change the answer.
   const { messages, maxTokens, temperature, topP, stop, seed, tools, toolChoice, extra } = input.request;
-  const canonical = canonicalJson({
-    v: 1,
-    tenant: input.tenant,
-    model: input.model,
-    messages,
-    maxTokens,
-    temperature,
-    topP,
-    stop,
-    seed,
-    tools,
-    toolChoice,
-    extra,
-  });
-  return hash("sha256", canonical, "hex");
+  const key = JSON.stringify([
+    version,
+    input.tenant,
+    input.model,
+    messages.map(messageTuple),
+    maxTokens ?? null,
+    temperature ?? null,
+    topP ?? null,
+    stop ?? null,
+    seed ?? null,
+    freeForm(tools),
+    freeForm(toolChoice),
+    freeForm(extra),
+  ]);
+  return hash("sha256", key, "hex");
+}
+
+function messageTuple(message: ChatMessage): unknown[] {
+  return [message.role, message.content, message.name ?? null, message.toolCallId ?? null, freeForm(message.toolCalls)];
+}
+
+/** Client-shaped JSON, keys sorted (a string, so the tuple around it stays plain); null when absent. */
+function freeForm(value: unknown): string | null {
+  return value === undefined ? null : canonicalJson(value);
 }
