@@ -3,6 +3,7 @@
  * Redis (`cache:entry:<digest>:<generations>`, GET / SET PX) when Redis is configured. Redis trouble never reaches
  * a client: lookups and writes fall back to L1 alone, and invalidation to this replica alone.
  */
+import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Redis } from "ioredis";
 import type { CacheConfig } from "../config/cacheSchema.js";
@@ -94,7 +95,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     });
   }
   const redisReady = () => client !== undefined && client.status === "ready";
-  const entryKey = (key: string) => `cache:entry:${key}`;
+  // A short request's digest is its JSON (requestDigest): hashed here, so no prompt text becomes a Redis key name.
+  const entryKey = (key: string) => `cache:entry:${key.startsWith("[") ? hash("sha256", key, "hex") : key}`;
   // An entry is fresh until expiresAt, then (with a stale window) kept until staleUntil for stale-if-error.
   const found = (key: string, answer: CachedAnswer): CacheLookup => (answer.expiresAt > Date.now() ? { key, answer } : { key, stale: answer });
 

@@ -1,11 +1,16 @@
 /**
- * The identity of a cacheable request: sha256 over the tenant, the model as requested and every field of the
+ * The identity of a cacheable request, from the tenant, the model as requested and every field of the
  * normalized request that can change the answer. Streaming options are left out: a streamed and a plain request
  * for the same thing share one entry.
  *
  * The gateway's own fields go in as positional tuples, so their order never depends on how an inbound API built
  * the objects and plain JSON.stringify (its fast path) serializes them; only what the client wrote as free-form
  * JSON (tools, tool choice, tool calls, the passed-through fields) is put in canonical form, keys sorted.
+ *
+ * A short request's identity is that JSON itself: this process's cache finds it by the string (V8 hashes it
+ * once), so a hit costs no SHA-256, which through OpenSSL on a busy request path takes several microseconds. A
+ * long one (a big prompt) is hashed, so no entry's key holds a whole prompt; the shared cache hashes short ones
+ * too before they become Redis keys.
  */
 import { hash } from "node:crypto";
 import type { ChatMessage, ChatRequest } from "../engines/spec.js";
@@ -21,6 +26,9 @@ export interface DigestInput {
 
 // Bumped whenever the form changes: an old key must never be read as a new one.
 const version = 2;
+
+/** Identities up to this long are kept as they are. */
+export const maxPlainDigest = 512;
 
 export function requestDigest(input: DigestInput): string {
   // `extra` holds every OpenAI field the gateway passes through untouched (response_format, penalties, logit_bias,
@@ -40,7 +48,7 @@ export function requestDigest(input: DigestInput): string {
     freeForm(toolChoice),
     freeForm(extra),
   ]);
-  return hash("sha256", key, "hex");
+  return key.length <= maxPlainDigest ? key : hash("sha256", key, "hex");
 }
 
 function messageTuple(message: ChatMessage): unknown[] {
