@@ -175,7 +175,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
           principal: job.principal,
           traceId: job.traceId,
           requestId: job.id,
-          signal,
+          abortSignal: () => signal,
           log: logger,
           startedAt: performance.now(),
           api: "session",

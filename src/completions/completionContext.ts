@@ -13,6 +13,7 @@ export interface CompletionContext extends CallTiming {
   readonly requestId: string;
   /** W3C traceparent to continue upstream when tracing has no span of its own. */
   readonly traceparent?: string | undefined;
-  readonly signal: AbortSignal;
+  /** The request's signal, made on first use: a cache hit calls no engine and never needs one. */
+  abortSignal(): AbortSignal;
   readonly log: Logger;
 }

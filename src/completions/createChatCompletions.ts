@@ -103,9 +103,9 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
     ticket.maxTokens === undefined ? request : { ...request, maxTokens: ticket.maxTokens };
 
   /** Every target failed before the first token: an expired answer within the route's stale window may stand in. */
-  const standIn = (context: CompletionContext, turn: CacheTurn, error: unknown, plan: Plan): CachedAnswer | undefined => {
-    const stale = staleOnError(turn.outcome, error, context.signal);
-    if (stale) announceStale(stale, error, plan.name, context.log, deps.metrics);
+  const standIn = (turn: CacheTurn, error: unknown, plan: Plan, log: CompletionContext["log"], signal: AbortSignal): CachedAnswer | undefined => {
+    const stale = staleOnError(turn.outcome, error, signal);
+    if (stale) announceStale(stale, error, plan.name, log, deps.metrics);
     return stale;
   };
 
@@ -115,17 +115,18 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       const startedAt = performance.now();
       const turn = await lookup(context, input, plan);
       if (turn.outcome?.result === "hit") return { model: turn.outcome.answer.model, response: turn.outcome.answer.response, cache: "hit", stored: turn.outcome.answer };
+      const signal = context.abortSignal();
       const ticket = await reserve(context, input, plan);
       let completed: Awaited<ReturnType<Router["complete"]>>;
       try {
         completed = await deps.router().complete(plan, meteredRequest(ticket, input.request), {
-          signal: context.signal,
+          signal,
           traceparent: context.traceparent,
           timing: context,
         });
       } catch (error) {
-        ticket.settle({ ...failureOutcome(error, context.signal), latencyMs: performance.now() - startedAt });
-        const stale = standIn(context, turn, error, plan);
+        ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
+        const stale = standIn(turn, error, plan, context.log, signal);
         if (!stale) throw error;
         return { model: stale.model, response: stale.response, cache: "stale", stored: stale };
       }
@@ -149,13 +150,14 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       const startedAt = performance.now();
       const turn = await lookup(context, input, plan);
       if (turn.outcome?.result === "hit") return replay(sink, turn.outcome.answer, "hit");
+      const signal = context.abortSignal();
       const ticket = await reserve(context, input, plan);
       let opened: Awaited<ReturnType<Router["open"]>>;
       try {
-        opened = await router.open(plan, meteredRequest(ticket, input.request), { signal: context.signal, traceparent: context.traceparent, timing: context });
+        opened = await router.open(plan, meteredRequest(ticket, input.request), { signal, traceparent: context.traceparent, timing: context });
       } catch (error) {
-        ticket.settle({ ...failureOutcome(error, context.signal), latencyMs: performance.now() - startedAt });
-        const stale = standIn(context, turn, error, plan);
+        ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
+        const stale = standIn(turn, error, plan, context.log, signal);
         if (!stale) throw error;
         return replay(sink, stale, "stale");
       }
@@ -174,7 +176,7 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
           model: target.model,
           usage: end?.usage,
           outputBytes: end?.outputBytes ?? 0,
-          ...(end?.completed === true && end.failure === undefined ? { status: "complete" } : failureOutcome(end?.failure, context.signal)),
+          ...(end?.completed === true && end.failure === undefined ? { status: "complete" } : failureOutcome(end?.failure, signal)),
           latencyMs: performance.now() - startedAt,
           ttftMs: call.ttftMs,
         });

@@ -26,6 +26,8 @@ export function createRequestSignals(): RequestSignals {
       };
       response.once("close", onClose);
       request.once("error", onClose);
+      // Made on first use, so the client may have left already: its 'close' will not come again.
+      if (response.destroyed) onClose();
       return controller.signal;
     },
     abortAll(reason) {

@@ -26,8 +26,8 @@ export interface RequestContext {
   userId?: string | undefined;
   sessionId?: string | undefined;
   log: Logger;
-  /** Set by routes that call engines: fires when the client goes away or the server gives up at shutdown. */
-  signal?: AbortSignal | undefined;
+  /** Set by routes that call engines: their signal (made on first use), which fires when the client goes away or the server gives up at shutdown. */
+  abortSignal?: (() => AbortSignal) | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

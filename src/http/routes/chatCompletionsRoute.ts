@@ -35,8 +35,10 @@ export interface ChatCompletionsRouteDeps {
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsRouteDeps): void {
   app.post("/v1/chat/completions", { config: { policy: "user", routeClass: "chat" }, schema: completionSchema }, async (request, reply) => {
     const body = request.body as ChatCompletionBody;
-    // The request's one context object, from its first hook; this route adds the signal its engine calls need.
-    const context: CompletionContext = Object.assign(request.observed, { signal: deps.signals.signalFor(request.raw, reply.raw) });
+    // The request's one context object, from its first hook; this route adds the signal its engine calls need,
+    // made only when one is called.
+    let signal: AbortSignal | undefined;
+    const context: CompletionContext = Object.assign(request.observed, { abortSignal: () => (signal ??= deps.signals.signalFor(request.raw, reply.raw)) });
     const input = { model: body.model, request: toChatRequest(body), cacheHeader: request.headers[cacheHeader] };
     if (body.stream) {
       await deps.completions.stream(context, input, openAIStreamSink(reply, { traceId: request.traceId, log: context.log, includeUsage: body.stream_options?.include_usage === true }));
