@@ -4,7 +4,7 @@
  * pass-through proxy, Switchyard (production settings) and the peer, alternating in one invocation, and prints
  * one table with ratios.
  */
-import { benchUsage, parseBenchArgs, type NumberFlag } from "./benchArgs.js";
+import { benchUsage, parseBenchArgs, type NumberFlag, type StringFlag } from "./benchArgs.js";
 import { checkChatTarget } from "./checkChatTarget.js";
 import { latencyTable, renderTables, throughputTable } from "./comparisonReport.js";
 import { installPeer } from "./installPeer.js";
@@ -21,21 +21,26 @@ const flags = {
   chunks: { default: 16, min: 1, integer: true, help: "content chunks per streamed answer" },
 } satisfies Record<string, NumberFlag>;
 
+const strings = {
+  streaming: { default: "client", help: "comma-separated upstreamStreaming settings, one Switchyard each (e.g. client,always)" },
+} satisfies Record<string, StringFlag>;
+
 const about = `Installs @portkey-ai/gateway into a scratch directory under the system temporary directory (reused when present),
 then measures direct, pass-through, Switchyard and the peer side by side. Takes about
 rounds × 4 variants × (2 × overhead-duration + 3 × duration) seconds plus the install.`;
 
 runMain("peer comparison", async () => {
   const argv = process.argv.slice(2);
-  const args = parseBenchArgs(argv, flags);
+  const args = parseBenchArgs(argv, flags, strings);
   if (args.help) {
-    process.stdout.write(`${benchUsage("node dist/bench/peer.js [flags]", about, flags)}\n`);
+    process.stdout.write(`${benchUsage("node dist/bench/peer.js [flags]", about, flags, strings)}\n`);
     return 0;
   }
   const command = ["node", "dist/bench/peer.js", ...argv].join(" ");
   return runScenario({ name: "peer", command, outDir: args.outDir }, async ({ services, progress }) => {
     const peer = await installPeer(progress);
-    const { mock, variants } = await startComparisonVariants(services, args.numbers.chunks);
+    const streamings = args.strings.streaming.split(",").map((s) => s.trim()).filter(Boolean);
+    const { mock, variants } = await startComparisonVariants(services, args.numbers.chunks, streamings);
     const { service, variant } = await startPeer(peer, mock.url);
     services.push(service);
     await checkChatTarget(variant.label, variant.target);

@@ -19,19 +19,28 @@ export interface ComparisonSetup {
   switchyardPid: number | undefined;
 }
 
-export async function startComparisonVariants(services: RunningService[], chunks: number): Promise<ComparisonSetup> {
+/**
+ * `streamings`: the engine's upstreamStreaming settings to run Switchyard with, one gateway each (the first is the
+ * `switchyard` variant; others are `switchyard-<setting>`).
+ */
+export async function startComparisonVariants(services: RunningService[], chunks: number, streamings: readonly string[] = ["client"]): Promise<ComparisonSetup> {
   const mock = await startMock({ chunks });
   services.push(mock);
   const proxy = await startListening("pass-through", "passThroughProxy", ["--upstream", mock.url]);
   services.push(proxy);
   // Sized for 200 connections: the default bulkhead (20 in flight, 100 queued) would refuse the 200-connection case.
-  const { gateway, target, settings } = await startBenchGateway(mock.url, { engine: loadEngineSizing });
-  services.push(gateway);
   const variants: BenchVariant[] = [
     { id: "direct", label: "direct (mock upstream)", target: chatTarget(mock.url, benchModel), settings: {} },
     { id: "pass-through", label: "pass-through (Fastify+undici)", target: chatTarget(proxy.url, benchModel), settings: { features: "none" } },
-    { id: "switchyard", label: "switchyard (production)", target, settings },
   ];
+  let switchyardPid: number | undefined;
+  for (const [index, upstreamStreaming] of streamings.entries()) {
+    const { gateway, target, settings } = await startBenchGateway(mock.url, { name: `switchyard-${upstreamStreaming}`, engine: { ...loadEngineSizing, upstreamStreaming } });
+    services.push(gateway);
+    switchyardPid ??= gateway.pid;
+    const label = streamings.length > 1 ? `switchyard (production, ${upstreamStreaming})` : "switchyard (production)";
+    variants.push({ id: index === 0 ? "switchyard" : `switchyard-${upstreamStreaming}`, label, target, settings });
+  }
   for (const variant of variants) await checkChatTarget(variant.label, variant.target);
-  return { mock, variants, switchyardPid: gateway.pid };
+  return { mock, variants, switchyardPid };
 }
