@@ -31,11 +31,18 @@ export interface ProfileSummary {
   gc: number;
   functions: ProfileShare[];
   areas: ProfileShare[];
+  /**
+   * Each Fastify hook function with what it calls, up to the next hook it hands over to (the innermost hook on a
+   * sample's stack takes the sample): what every hook of a request costs.
+   */
+  hooks: ProfileShare[];
 }
 
 export function summarizeProfile(file: string, top = 25): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
@@ -49,6 +56,7 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
   let gc = 0;
   const functions = new Map<string, number>();
   const areas = new Map<string, number>();
+  const hooks = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     if (!node) continue;
@@ -63,6 +71,8 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
     functions.set(name, (functions.get(name) ?? 0) + us);
     const area = areaOf(functionName, url);
     areas.set(area, (areas.get(area) ?? 0) + us);
+    const hook = hookOf(id, byId, parentOf);
+    if (hook !== undefined) hooks.set(hook, (hooks.get(hook) ?? 0) + us);
   }
   const busy = total - idle;
   const ranked = (map: Map<string, number>, limit: number) =>
@@ -70,7 +80,23 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, us]) => ({ name, share: busy > 0 ? us / busy : 0 }));
-  return { busyMs: busy / 1000, idle: total > 0 ? idle / total : 0, gc: busy > 0 ? gc / busy : 0, functions: ranked(functions, top), areas: ranked(areas, 20) };
+  return { busyMs: busy / 1000, idle: total > 0 ? idle / total : 0, gc: busy > 0 ? gc / busy : 0, functions: ranked(functions, top), areas: ranked(areas, 20), hooks: ranked(hooks, 20) };
+}
+
+/** The innermost hook on the sample's stack: a frame that Fastify's hook runner (lib/hooks.js) called. */
+function hookOf(id: number, byId: Map<number, ProfileNode>, parentOf: Map<number, number>): string | undefined {
+  let child: ProfileNode | undefined;
+  for (let current: number | undefined = id; current !== undefined; current = parentOf.get(current)) {
+    const node = byId.get(current);
+    if (!node) return undefined;
+    const frame = node.callFrame;
+    if (child && frame.url.endsWith("fastify/lib/hooks.js") && !child.callFrame.url.endsWith("fastify/lib/hooks.js")) {
+      const { functionName, url, lineNumber } = child.callFrame;
+      return `${functionName || "(anonymous)"} ${shortUrl(url)}:${lineNumber + 1}`;
+    }
+    child = node;
+  }
+  return undefined;
 }
 
 function shortUrl(url: string): string {
@@ -102,5 +128,5 @@ export function profileTable(summary: ProfileSummary, markdown: boolean): string
       ? [`| ${title} | share of busy samples |`, "| --- | ---: |", ...shares.map((s) => `| \`${s.name.replace(/\|/g, "\\|")}\` | ${pct(s.share)} |`)].join("\n")
       : [title, ...shares.map((s) => `  ${pct(s.share).padStart(7)}  ${s.name}`)].join("\n");
   const head = `busy ${summary.busyMs.toFixed(0)} ms sampled; idle ${pct(summary.idle)} of all samples; garbage collector ${pct(summary.gc)} of busy`;
-  return [head, "", rows("area", summary.areas), "", rows("function (self time)", summary.functions)].join("\n");
+  return [head, "", rows("area", summary.areas), "", rows("function (self time)", summary.functions), "", rows("Fastify hooks, and the stages they hand over to (with what each calls, up to the next)", summary.hooks)].join("\n");
 }

@@ -70,10 +70,11 @@ export function requestStart(app: FastifyInstance, deps: RequestStartDeps): void
     request.userId = defaultPrincipal.userId;
     request.observed = context;
     const raw = reply.raw;
-    raw.setHeader("x-trace-id", traceId);
-    // Written onto the raw response, so responses that hijack it (SSE) carry them too.
-    for (const [name, value] of securityHeadersFor(request.routeOptions.config)) raw.setHeader(name, value);
-    if (request.protocol === "https") raw.setHeader("strict-transport-security", HSTS_VALUE);
+    // On the reply, not the raw response: Node checks a header once when the head is written and again for every
+    // setHeader, and routes that hijack the response (SSE) copy the reply's headers into their own head.
+    reply.header("x-trace-id", traceId);
+    for (const [name, value] of securityHeadersFor(request.routeOptions.config)) reply.header(name, value);
+    if (request.protocol === "https") reply.header("strict-transport-security", HSTS_VALUE);
 
     // Kept: the response lets go of its socket when it ends.
     const socket = request.raw.httpVersionMajor < 2 ? raw.socket : null;
