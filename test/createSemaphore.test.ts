@@ -45,3 +45,27 @@ test("an already-aborted signal is refused without taking a slot", async () => {
   await assert.rejects(semaphore.acquire(AbortSignal.abort()), { name: "AbortError" });
   assert.equal(semaphore.active, 0);
 });
+
+test("tryAcquire takes a free slot at once, and never jumps a queue", async () => {
+  const semaphore = createSemaphore(1);
+  const release = semaphore.tryAcquire();
+  assert.ok(release);
+  assert.equal(semaphore.tryAcquire(), undefined, "no slot left");
+  const waiting = semaphore.acquire(live());
+  release();
+  // The freed slot went to the waiter, not to whoever asks next.
+  assert.equal(semaphore.tryAcquire(), undefined);
+  (await waiting)();
+  assert.ok(semaphore.tryAcquire());
+});
+
+test("with the queue full, a caller is refused at once with the queue's own error", async () => {
+  const semaphore = createSemaphore(1, { maxQueue: 1, queueFull: () => new Error("engine e is at capacity") });
+  const release = await semaphore.acquire(live());
+  const queued = semaphore.acquire(live());
+  await assert.rejects(semaphore.acquire(live()), /at capacity/);
+  assert.deepEqual({ active: semaphore.active, waiting: semaphore.waiting }, { active: 1, waiting: 1 });
+  release();
+  (await queued)();
+  assert.deepEqual({ active: semaphore.active, waiting: semaphore.waiting }, { active: 0, waiting: 0 });
+});

@@ -97,6 +97,30 @@ test("total timeout: a stream still running at totalMs ends with engine_timeout"
   await mock.waitForAborted(1);
 });
 
+test("one timer for both limits: a stream that outlives ttftMs after its first token runs on until totalMs", async () => {
+  mock.script = () => ({ chunks: Array.from({ length: 40 }, (_, i) => `w${i} `), chunkDelayMs: 25 });
+  const started = performance.now();
+  const opened = await guarded({ timeouts: { ttftMs: 100, totalMs: 400 } }).open(request, { signal: signal() });
+  await assert.rejects(collectStream(callParts(opened)), (e: GatewayError) => e.code === "engine_timeout" && /finish within 400 ms/.test(e.message));
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 380 && elapsed < 1500, `cut after ${Math.round(elapsed)} ms, not at the TTFT limit`);
+  await mock.waitForAborted(1);
+});
+
+test("a slow reader of a long stream gets every part in order (the upstream read pauses and resumes)", async () => {
+  const words = Array.from({ length: 2000 }, (_, i) => `w${i} `);
+  mock.script = () => ({ chunks: words });
+  const opened = await guarded().open(request, { signal: signal() });
+  let text = "";
+  let read = 0;
+  for await (const part of callParts(opened)) {
+    if (part.type === "text-delta") text += part.text;
+    // Every so often the reader falls behind by a whole upstream read, long enough for the engine to pause.
+    if (++read % 300 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(text, words.join(""));
+});
+
 test("a whole answer (upstreamStreaming client, collected) is bounded by totalMs only, and reports no TTFT", async () => {
   mock.script = () => ({ text: "slow but whole", headersDelayMs: 300 });
   const engine = guarded({ upstreamStreaming: "client", timeouts: { ttftMs: 100, totalMs: 3000 } });
