@@ -21,7 +21,7 @@ export async function startPeer(peer: InstalledPeer, upstreamUrl: string): Promi
   } catch (error) {
     const output = proc.tail();
     await proc.stop();
-    throw new Error(`portkey gateway: ${error instanceof Error ? error.message : String(error)}\n${output}`);
+    throw new Error(`portkey gateway: ${error instanceof Error ? error.message : String(error)}\n${output}`, { cause: error });
   }
   const target = chatTarget(url, benchModel, "bench-not-checked-upstream");
   target.headers["x-portkey-provider"] = "openai";

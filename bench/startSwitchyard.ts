@@ -67,7 +67,7 @@ export async function startSwitchyard(config: Record<string, unknown>, options: 
   } catch (error) {
     const output = proc.tail();
     await stop();
-    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}\n${output}`);
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}\n${output}`, { cause: error });
   }
   return { name, url, pid: proc.child.pid, dir, logFile, tail: proc.tail, stop };
 }

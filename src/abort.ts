@@ -36,7 +36,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(error as Error);
+        reject(error);
       },
     );
   });

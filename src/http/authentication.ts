@@ -146,6 +146,6 @@ function allowlistOf(entries: readonly string[] | undefined): AddressMatcher | u
   try {
     return createAddressMatcher(entries);
   } catch (error) {
-    throw new Error(`auth.adminAllowlist: ${(error as Error).message}`);
+    throw new Error(`auth.adminAllowlist: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -145,7 +145,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const auth = authentication(app, { config: deps.config, apiKeys: deps.store.apiKeys, router: deps.router });
   // Every route states who may call it; one that does not is a bug caught at start-up, not an open door.
   app.addHook("onRoute", (route) => {
-    if (!route.config?.policy) throw new Error(`route ${route.method} ${route.url} declares no policy (config.policy)`);
+    if (!route.config?.policy) throw new Error(`route ${String(route.method)} ${route.url} declares no policy (config.policy)`);
   });
   routeGuards(app, {
     features: deps.features ?? (() => config.features),

@@ -5,7 +5,7 @@
  * the API key's model restrictions. Global hooks that branched on route config on every request are gone: a
  * route pays for what it declared, in one callback whose steps run without a promise when none has to wait.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, preHandlerHookHandler, RouteOptions } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler, RouteOptions } from "fastify";
 import type { FeaturesConfig } from "../config/operationsSchema.js";
 import type { RateLimits } from "../limits/createRateLimits.js";
 import { runInRequestContext } from "../observability/requestContext.js";
@@ -33,10 +33,10 @@ export function routeGuards(app: FastifyInstance, deps: RouteGuardDeps): void {
     if (gate) steps.push(gate);
     if (routeClass !== "chat") {
       steps.push((request, reply) => deps.deadline.start(request, reply));
-      append(route, "onResponse", ((request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      append(route, "onResponse", (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
         deps.deadline.stop(request);
         done();
-      }) as RouteOptions["onResponse"]);
+      });
     }
     const auth = deps.authentication.stepFor(policy);
     if (auth) steps.push(auth);
@@ -46,15 +46,15 @@ export function routeGuards(app: FastifyInstance, deps: RouteGuardDeps): void {
     // Body parsing runs on the socket's callbacks, outside the context requestStart entered: enter it again for
     // the validation, the handler and everything they await, with the session the request names.
     const namesSession = route.url.includes("/sessions/:id") || route.url.startsWith("/api/v2/chat/");
-    prepend(route, "preValidation", ((request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    prepend(route, "preValidation", (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
       if (namesSession) {
         const sessionId = sessionIdOf(request);
         if (sessionId !== undefined) request.observed.sessionId = sessionId;
       }
       runInRequestContext(request.observed, done);
-    }) as RouteOptions["preValidation"]);
+    });
     // After validation, so the body is known to have its shape; before any handler (and budget reservation).
-    if (routeClass === "chat") prepend(route, "preHandler", runSteps([deps.authentication.allowedModels(config?.modelKind, route.url.startsWith("/v1/"))]) as preHandlerHookHandler);
+    if (routeClass === "chat") prepend(route, "preHandler", runSteps([deps.authentication.allowedModels(config?.modelKind, route.url.startsWith("/v1/"))]));
   });
 }
 
@@ -63,13 +63,13 @@ type HookName = "onRequest" | "preValidation" | "preHandler" | "onResponse";
 /** Before the route's own hooks of that name (they may rely on the principal, say). */
 function prepend(route: RouteOptions, name: HookName, hook: unknown): void {
   const existing = route[name] as unknown;
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  const list: unknown[] = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
   (route as unknown as Record<HookName, unknown>)[name] = [hook, ...list];
 }
 
 function append(route: RouteOptions, name: HookName, hook: unknown): void {
   const existing = route[name] as unknown;
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  const list: unknown[] = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
   (route as unknown as Record<HookName, unknown>)[name] = [...list, hook];
 }
 

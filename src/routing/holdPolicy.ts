@@ -29,6 +29,7 @@ export function holdPolicy(policy: IPolicy, signal: AbortSignal): Promise<HeldPo
                 if (released) return;
                 released = true;
                 if (error === undefined) done();
+                // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the holder's own failure, passed on as it came
                 else fail(error);
               },
             });

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 
 export type StoreTarget =
-  | { dialect: "sqlite"; filename: string | ":memory:" }
+  | { dialect: "sqlite"; filename: string } // a path, or ":memory:"
   | { dialect: "postgres"; connectionString: string };
 
 export function parseStoreUrl(url: string, cwd: string = process.cwd()): StoreTarget {

@@ -27,6 +27,7 @@ export function postgresDialect(
     // A connection is checked before its first use: the handshake alone can succeed where queries cannot (a
     // pooler such as PgBouncer answers it before it has a server connection). A failed check ends the client, so
     // the pool never hands it out, and the checkout fails with the cause.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- pg-pool awaits onConnect and fails the checkout on a rejection; @types/pg types it as returning void
     onConnect: async (client) => {
       try {
         await client.query("select 1");

@@ -95,7 +95,7 @@ async function check(command: string, args: string[]): Promise<void> {
   try {
     await run(command, args, { cwd: root });
   } catch (error) {
-    const failure = (error ?? {}) as { stdout?: unknown; stderr?: unknown; code?: unknown };
+    const failure = (error ?? {}) as { stdout?: string | Buffer; stderr?: string | Buffer; code?: unknown };
     if (failure.code === "ENOENT") assert.fail(`${command} is not installed: install the Debian package that provides it (see .ci/run)`);
     assert.fail(`${command} ${args.join(" ")} failed:\n${String(failure.stdout ?? "")}${String(failure.stderr ?? "")}`);
   }
@@ -133,6 +133,7 @@ test("the stack has every service, on the expected images", () => {
   const build = record(service("switchyard").build, "switchyard.build");
   const context = resolve(deployDir, String(build.context));
   assert.equal(context, resolve(root), "built from the repository root");
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a YAML scalar; anything else names no file and fails the check
   assert.ok(existsSync(join(context, String(build.dockerfile ?? "Dockerfile"))), "from the repository's Dockerfile");
 });
 
@@ -218,6 +219,7 @@ test("alertmanager.yml: the route's receivers exist and post to a webhook", () =
   const names = new Set(receivers.map((receiver) => receiver.name));
   const routes = [record(config.route, "route")];
   for (let route = routes.pop(); route; route = routes.pop()) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a YAML scalar; only a failure's message shows it
     if (route.receiver !== undefined) assert.ok(names.has(route.receiver), `receiver ${String(route.receiver)} is defined`);
     routes.push(...list(route.routes ?? [], "routes").map((child) => record(child, "a child route")));
   }

@@ -196,7 +196,7 @@ test("every manifest validates against its Kubernetes schema, and kustomization.
   assert.ok(isRecord(kustomization) && Array.isArray(kustomization.resources));
   const files = [...new Set(all.map((manifest) => manifest.file))];
   // The example Secret holds placeholders: applying it as it is would install known credentials.
-  assert.deepEqual([...kustomization.resources].sort(), files.filter((file) => file !== "secret.example.yaml").sort());
+  assert.deepEqual([...(kustomization.resources as unknown[])].sort(), files.filter((file) => file !== "secret.example.yaml").sort());
 });
 
 test("the ConfigMap's configuration passes the schema with the Deployment's environment", () => {

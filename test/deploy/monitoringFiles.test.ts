@@ -42,7 +42,7 @@ async function promtool(...args: string[]): Promise<void> {
   try {
     await run("promtool", args, { cwd: root });
   } catch (error) {
-    const failure = (error ?? {}) as { code?: unknown; stdout?: unknown; stderr?: unknown };
+    const failure = (error ?? {}) as { code?: unknown; stdout?: string | Buffer; stderr?: string | Buffer };
     if (failure.code === "ENOENT") {
       assert.fail("promtool is not installed: install the Debian package prometheus (apt-get install -y prometheus)");
     }

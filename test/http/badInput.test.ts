@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
-import { jsonOf, type ErrorBody, type MessageView, type Page, type ReadyBody, type SessionView } from "../support/apiTypes.js";
+import { jsonOf, type ErrorBody } from "../support/apiTypes.js";
 import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
 
 let mock: MockUpstream;

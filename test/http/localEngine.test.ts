@@ -63,11 +63,11 @@ test("session API streams at least 16 tokens from the local model, with usage", 
   const events = await readSse(response);
   const tokens = events.filter((e) => e.event === "token");
   assert.ok(tokens.length >= 16, `streamed ${tokens.length} tokens`);
-  const done = JSON.parse(events.at(-1)?.data ?? "{}");
+  const done = JSON.parse(events.at(-1)?.data ?? "{}") as { usage: { outputTokens: number; inputTokens: number } };
   assert.equal(events.at(-1)?.event, "done");
   assert.ok(done.usage.outputTokens >= 16);
   assert.ok(done.usage.inputTokens > 0);
-  const meta = JSON.parse(events[0]?.data ?? "{}");
+  const meta = JSON.parse(events[0]?.data ?? "{}") as { engine?: string; model?: string };
   assert.equal(meta.engine, "gguf");
   assert.equal(meta.model, "default");
 });

@@ -87,7 +87,7 @@ for (const storeUnderTest of stores) {
         { role: "user", content: "Hi!" },
       ]);
 
-      const messages = await jsonOf<Page<MessageView>>(fetch(`${gateway.url}/api/v2/chat/sessions/${meta.sessionId}/messages`));
+      const messages = await jsonOf<Page<MessageView>>(fetch(`${gateway.url}/api/v2/chat/sessions/${String(meta.sessionId)}/messages`));
       assert.deepEqual(
         messages.data.map((m) => [m.role, m.content, m.status]),
         [
@@ -147,7 +147,7 @@ for (const storeUnderTest of stores) {
       const [meta] = data(await chat({ message: "remember me" }), "meta");
       await gateway.shutdown();
       gateway = await startGateway(config());
-      const messages = await jsonOf<Page<MessageView>>(fetch(`${gateway.url}/api/v2/chat/sessions/${meta?.sessionId}/messages`));
+      const messages = await jsonOf<Page<MessageView>>(fetch(`${gateway.url}/api/v2/chat/sessions/${String(meta?.sessionId)}/messages`));
       assert.deepEqual(
         messages.data.map((m) => m.content),
         ["remember me", "persisted answer"],
@@ -184,7 +184,7 @@ for (const storeUnderTest of stores) {
       assert.equal(events.at(-1)?.event, "error");
       assert.equal(data(events, "error")[0]?.code, "upstream_error");
       const sessionId = data(events, "meta")[0]?.sessionId;
-      const messages = await jsonOf<Page<MessageView>>(fetch(`${gateway.url}/api/v2/chat/sessions/${sessionId}/messages`));
+      const messages = await jsonOf<Page<MessageView>>(fetch(`${gateway.url}/api/v2/chat/sessions/${String(sessionId)}/messages`));
       assert.deepEqual([messages.data[1]?.content, messages.data[1]?.status], ["partial answer ", "incomplete"]);
     });
   });

@@ -15,6 +15,7 @@ function stream(isTTY: boolean) {
 test("on a terminal the bar counts files, chunks and failures, and a failure is printed above it", () => {
   const tty = stream(true);
   const progress = ingestProgress(tty, 2);
+  // eslint-disable-next-line no-control-regex -- the line ends with the terminal's erase-to-end-of-line escape
   assert.match(tty.writes.at(-1) ?? "", /^\r\[\.{24}\] 0\/2 files {2}0 chunks {2}0 failed\x1b\[K$/);
   progress.done({ path: "a.md", ok: true, documentId: "d1", chunkCount: 3 });
   assert.match(tty.writes.at(-1) ?? "", /^\r\[#{12}\.{12}\] 1\/2 files {2}3 chunks {2}0 failed/);

@@ -16,7 +16,8 @@ export interface QueueSubject {
 
 export function runJobQueueContract(label: string, subject: () => QueueSubject): void {
   const withQueue = (name: string, body: (queue: JobQueue, s: QueueSubject) => Promise<void>) =>
-    test(`${label} job queue: ${name}`, async () => {
+    // Only registers the case: the runner awaits it, as it does a top-level test().
+    void test(`${label} job queue: ${name}`, async () => {
       const s = subject();
       const queue = s.make();
       try {

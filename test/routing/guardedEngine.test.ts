@@ -4,7 +4,7 @@
  */
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { engineSchema, type EngineConfig } from "../../src/config/schema.js";
+import { engineSchema } from "../../src/config/schema.js";
 import { createOpenAIEngine } from "../../src/engines/openai/createOpenAIEngine.js";
 import { createGuardedEngine, type GuardedEngine } from "../../src/routing/createGuardedEngine.js";
 import { collectStream } from "../../src/engines/collectStream.js";
@@ -35,7 +35,7 @@ function guarded(overrides: Record<string, unknown> = {}): GuardedEngine {
     retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 200 },
     timeouts: { ttftMs: 2000, totalMs: 5000 },
     ...overrides,
-  }) as EngineConfig;
+  });
   const engine = createGuardedEngine(createOpenAIEngine(config as OpenAIEngineConfig), config);
   open.push(engine);
   return engine;
@@ -176,7 +176,7 @@ test("bulkhead: never more than maxConcurrency upstream; beyond the queue, engin
   assert.equal(fulfilled.length, 5);
   const rejected = results.filter((r) => r.status === "rejected");
   assert.equal(rejected.length, 3, "8 requests, 2 running + 3 queued: 3 rejected");
-  for (const r of rejected) assert.equal((r as PromiseRejectedResult).reason.code, "engine_overloaded");
+  for (const r of rejected) assert.equal((r.reason as GatewayError).code, "engine_overloaded");
   assert.ok(mock.maxInFlight <= 2, `upstream saw ${mock.maxInFlight} at once`);
   assert.deepEqual(engine.state().inFlight, 0);
 });
@@ -233,7 +233,7 @@ test("an engine that ignores its signal is still cut at ttftMs, and its slot com
     maxConcurrency: 1,
     maxQueue: 0,
     timeouts: { ttftMs: 100, totalMs: 5000 },
-  }) as EngineConfig;
+  });
   const engine = createGuardedEngine(stubborn, config);
   const started = performance.now();
   await assert.rejects(engine.open(request, { signal: signal() }), (e: GatewayError) => e.code === "engine_timeout" && /first token/.test(e.message));

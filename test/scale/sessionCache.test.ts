@@ -179,7 +179,7 @@ test("a fill that raced a write is refused: the generation read before the store
     assert.equal(before.generation, 0);
     // A write lands on another replica between this reader's store read and its fill.
     assert.equal(await cache.invalidate(id), 1);
-    await cache.fill(id, { session, history: [message(1)], window: 2 }, before.generation!);
+    await cache.fill(id, { session, history: [message(1)], window: 2 }, before.generation);
     assert.equal((await cache.read(id, "u1", 2)).hit, undefined, "the old snapshot was not stored");
 
     await cache.fill(id, { session: { ...session, messageCount: 3 }, history: [message(1), message(2), message(3)], window: 2 }, 1);

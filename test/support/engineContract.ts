@@ -16,7 +16,8 @@ export interface EngineContractSubject {
 
 export function runEngineContract(label: string, make: () => Promise<EngineContractSubject>): void {
   const withSubject = (name: string, body: (subject: EngineContractSubject) => Promise<void>) =>
-    test(`${label} contract: ${name}`, async () => {
+    // Only registers the case: the runner awaits it, as it does a top-level test().
+    void test(`${label} contract: ${name}`, async () => {
       const subject = await make();
       try {
         await body(subject);

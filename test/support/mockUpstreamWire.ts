@@ -151,7 +151,7 @@ export function mockEmbedding(input: string | number[], dimensions = 8): number[
 export function embeddingsJson(body: Record<string, unknown>, script: { embedding?: (input: string | number[], index: number) => number[]; usage?: unknown }): string {
   const raw = body.input;
   const inputs: Array<string | number[]> =
-    typeof raw === "string" ? [raw] : Array.isArray(raw) && raw.every((x) => typeof x === "number") ? [raw as number[]] : ((raw ?? []) as Array<string | number[]>);
+    typeof raw === "string" ? [raw] : Array.isArray(raw) && raw.every((x) => typeof x === "number") ? [raw] : ((raw ?? []) as Array<string | number[]>);
   const dimensions = typeof body.dimensions === "number" ? body.dimensions : undefined;
   const base64 = body.encoding_format === "base64";
   const data = inputs.map((input, index) => {

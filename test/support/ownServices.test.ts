@@ -24,7 +24,7 @@ describe("own PostgreSQL", { timeout: 120_000 }, () => {
     const client = new pg.Client({ connectionString: url(), connectionTimeoutMillis: 5_000 });
     await client.connect();
     try {
-      return (await client.query(text)).rows;
+      return (await client.query<Record<string, unknown>>(text)).rows;
     } finally {
       await client.end();
     }

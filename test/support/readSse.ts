@@ -30,7 +30,7 @@ export async function readSseUntil(
   until: (event: SseEvent) => boolean,
 ): Promise<{ events: SseEvent[]; reader: ReadableStreamDefaultReader<Uint8Array> }> {
   if (!response.body) throw new Error("no body");
-  const reader = response.body.getReader();
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const decoder = new TextDecoder();
   let buffer = "";
   const events: SseEvent[] = [];

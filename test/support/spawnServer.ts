@@ -55,7 +55,7 @@ export async function spawnServer(
       }
     });
     child.stderr?.setEncoding("utf8").on("data", (text: string) => logs.push(text));
-    exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join("\n")}`)));
+    exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join("\n")}`)), reject);
   });
   const matches = (pattern: string | RegExp, entry: Record<string, unknown>) =>
     typeof entry.msg === "string" && (typeof pattern === "string" ? entry.msg === pattern : pattern.test(entry.msg));

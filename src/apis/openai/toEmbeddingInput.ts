@@ -17,7 +17,7 @@ export interface EmbeddingInput {
 export function toEmbeddingInput(body: EmbeddingsBody, limits: Pick<EmbeddingsConfig, "maxInputs" | "maxInputBytes">): EmbeddingInput {
   const raw = body.input;
   const input: string[] | number[][] =
-    typeof raw === "string" ? [raw] : raw.length > 0 && raw.every((item) => typeof item === "number") ? [raw as number[]] : (raw as string[] | number[][]);
+    typeof raw === "string" ? [raw] : raw.length > 0 && raw.every((item) => typeof item === "number") ? [raw] : (raw as string[] | number[][]);
   if (input.length === 0) throw new GatewayError("invalid_request", "input is an empty list", { param: "input" });
   if (input.length > limits.maxInputs) {
     throw new GatewayError("invalid_request", `input has ${input.length} items; at most ${limits.maxInputs} per request`, { param: "input" });

@@ -84,7 +84,7 @@ function readAnswer(text: string, request: EmbeddingRequest): EmbeddingResult {
     const { index, embedding } = (typeof item === "object" && item !== null ? item : {}) as { index?: unknown; embedding?: unknown };
     // Servers that leave out `index` answer in input order.
     const at = index === undefined ? position : index;
-    if (typeof at !== "number" || !Number.isInteger(at) || at < 0 || at >= count || vectors[at] !== undefined) throw malformed(`bad index ${String(at)}`);
+    if (typeof at !== "number" || !Number.isInteger(at) || at < 0 || at >= count || vectors[at] !== undefined) throw malformed(`bad index ${JSON.stringify(at)}`);
     const vector = decodeEmbedding(embedding);
     if (vector === undefined) throw malformed(`embedding ${at} is neither a list of numbers nor base64 float32`);
     vectors[at] = vector;

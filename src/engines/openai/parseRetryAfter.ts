@@ -4,7 +4,7 @@
  */
 export function parseRetryAfter(
   retryAfter: string | undefined,
-  retryAfterMs?: string | undefined,
+  retryAfterMs?: string,
   now: number = Date.now(),
 ): number | undefined {
   const ms = parseRetryAfterMs(retryAfter, retryAfterMs, now);
@@ -14,7 +14,7 @@ export function parseRetryAfter(
 /** The same wait in milliseconds, unrounded: what a retry should actually sleep. */
 export function parseRetryAfterMs(
   retryAfter: string | undefined,
-  retryAfterMs?: string | undefined,
+  retryAfterMs?: string,
   now: number = Date.now(),
 ): number | undefined {
   if (retryAfterMs !== undefined && retryAfterMs.trim() !== "") {

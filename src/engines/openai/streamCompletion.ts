@@ -200,7 +200,7 @@ export function streamCompletion(call: CompletionCall): AsyncIterableIterator<St
       status = statusCode;
       if (statusCode < 200 || statusCode >= 300) {
         // Only an error's headers are read again (Retry-After); a stream does not keep them for its lifetime.
-        responseHeaders = headers as UpstreamHeaders;
+        responseHeaders = headers;
         mode = "error";
         bodyLimit = errorBodyLimit;
       } else if (isJson(headers["content-type"])) {
