@@ -8,7 +8,8 @@ import { canonicalJson } from "../../src/cache/canonicalJson.js";
 function reversed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversed);
   if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
+  // No prototype, so a "__proto__" key fast-check generates stays a key here too.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(value).reverse()) out[key] = reversed((value as Record<string, unknown>)[key]);
   return out;
 }
@@ -28,5 +29,6 @@ test("keys are sorted at every depth; undefined members are dropped; a __proto__
   assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } }), '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
   const poisoned = JSON.parse('{"z":1,"__proto__":{"x":1}}') as unknown;
   assert.equal(canonicalJson(poisoned), '{"__proto__":{"x":1},"z":1}');
+  assert.equal(canonicalJson(reversed(poisoned)), '{"__proto__":{"x":1},"z":1}');
   assert.equal(canonicalJson(undefined), "null");
 });
