@@ -162,7 +162,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const failure = toGatewayError(error);
     if (failure.code === "rate_limited") metrics?.rateLimited.inc();
     else if (failure.code === "budget_exceeded") metrics?.budgetRejections.inc();
-    if (failure.status >= 500) request.log.error({ err: failure.cause ?? failure, code: failure.code }, failure.message);
+    // Only the unexpected gets a stack; a failure the gateway explained (an engine down, a timeout) is one line.
+    if (failure.code === "internal_error") request.log.error({ err: failure.cause ?? failure, code: failure.code }, failure.message);
+    else if (failure.status >= 500) request.log.warn({ code: failure.code, reason: failure.message }, "request failed");
     else request.log.info({ code: failure.code, reason: failure.message }, "request rejected");
     if (failure.retryAfterSeconds !== undefined) reply.header("retry-after", String(failure.retryAfterSeconds));
     reply

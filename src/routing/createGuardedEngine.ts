@@ -6,7 +6,7 @@
  * Everything before the first part is invisible to the client, so it can be retried or handed to another target;
  * after it, a failure ends the stream and nothing is retried.
  */
-import { retry, handleWhen } from "cockatiel";
+import { BrokenCircuitError, retry, handleWhen } from "cockatiel";
 import { untilAborted } from "../abort.js";
 import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
 import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, EngineType, StreamPart } from "../engines/spec.js";
@@ -15,7 +15,7 @@ import { createAdmission, type BreakerState, type Slot } from "./admission.js";
 import { callDeadline, type CallDeadline } from "./callDeadline.js";
 import { createDrainCounter } from "./drainCounter.js";
 import type { CallEnd, EngineCall } from "./engineCall.js";
-import { fromPolicyError, isEngineFault, isRetryable } from "./policyErrors.js";
+import { fromPolicyError, isEngineFault, isRetryable, namedByEngine } from "./policyErrors.js";
 import { retryBackoff } from "./retryBackoff.js";
 
 export type { BreakerState } from "./admission.js";
@@ -33,6 +33,15 @@ export interface GuardedEngineState {
   maxQueue: number;
   /** Exponentially weighted moving average of time to first token, once measured. */
   ewmaTtftMs: number | null;
+  /** The engine's latest fault (what the breaker counts), null until one happens. */
+  lastError: EngineFault | null;
+}
+
+export interface EngineFault {
+  code: string;
+  message: string;
+  /** ISO 8601 time it happened. */
+  at: string;
 }
 
 export interface OpenOptions {
@@ -90,6 +99,13 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
   });
   const running = createDrainCounter();
   let ewmaTtftMs: number | null = null;
+  let lastError: EngineFault | null = null;
+  // The breaker refusing a call is not news about the upstream: the fault that opened it stays the last error.
+  const noteFault = (failure: unknown) => {
+    if (!isEngineFault(failure) || (failure as GatewayError).cause instanceof BrokenCircuitError) return;
+    const { code, message } = failure as GatewayError;
+    lastError = { code, message, at: new Date().toISOString() };
+  };
 
   const state = (): GuardedEngineState => {
     const status = engine.status();
@@ -105,6 +121,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       maxConcurrency: config.maxConcurrency,
       maxQueue: config.maxQueue,
       ewmaTtftMs: ewmaTtftMs === null ? null : Math.round(ewmaTtftMs),
+      lastError,
     };
   };
 
@@ -151,7 +168,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
         if (first.value.type === "error") throw first.value.error;
         return { iterator, first: first.value, slot };
       } catch (error) {
-        const failure = explainLimit(error, client, deadline, engine.name, ttftMs, totalMs);
+        const failure = namedByEngine(explainLimit(error, client, deadline, engine.name, ttftMs, totalMs), engine.name);
         slot.release(isEngineFault(failure) ? failure : undefined);
         throw failure;
       }
@@ -167,8 +184,9 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       deadline.release();
       if (client.aborted) throw client.reason;
       const timedOut = explainLimit(error, client, deadline, engine.name, ttftMs, totalMs);
-      if (timedOut !== error) throw timedOut;
-      throw fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+      const failure = timedOut !== error ? timedOut : fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+      noteFault(failure);
+      throw failure;
     }
     deadline.started();
 
@@ -190,8 +208,10 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       finish(end) {
         if (finished) return;
         finished = true;
+        if (end.failure !== undefined) end.failure = namedByEngine(end.failure, engine.name);
         deadline.release();
         slot.release(isEngineFault(end.failure) ? end.failure : undefined);
+        noteFault(end.failure);
         running.leave();
         options.onEnd?.(end);
       },
@@ -219,7 +239,7 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
         slot.release();
         return result;
       } catch (error) {
-        const failure = deadline.expired() !== undefined && !client.aborted && isAbortError(error) ? timedOut(error) : error;
+        const failure = namedByEngine(deadline.expired() !== undefined && !client.aborted && isAbortError(error) ? timedOut(error) : error, engine.name);
         slot.release(isEngineFault(failure) ? failure : undefined);
         throw failure;
       } finally {
@@ -231,8 +251,12 @@ export function createGuardedEngine(engine: Engine, config: EngineConfig, option
       return { result, attempts };
     } catch (error) {
       if (client.aborted) throw client.reason;
-      if (deadline.expired() !== undefined && !(error instanceof GatewayError && error.code === "engine_timeout")) throw timedOut(error);
-      throw fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+      const failure =
+        deadline.expired() !== undefined && !(error instanceof GatewayError && error.code === "engine_timeout")
+          ? timedOut(error)
+          : fromPolicyError(error, engine.name, config.breaker.halfOpenAfterMs);
+      noteFault(failure);
+      throw failure;
     } finally {
       deadline.release();
     }

@@ -215,12 +215,22 @@ export function createRouter(engines: readonly GuardedEngine[], settings: Router
       throw new GatewayError("engine_unavailable", "no engines are configured: add one under `engines` in the config file");
     }
     const failures: Array<{ target: RouteTarget; error: GatewayError }> = [];
-    for (const target of ordered(plan, options.prefer)) {
+    const order = ordered(plan, options.prefer);
+    for (let index = 0; index < order.length; index += 1) {
+      const target = order[index] as RouteTarget;
       try {
         return await attempt(target);
       } catch (error) {
         if (options.signal.aborted || !isGatewayError(error) || !isEngineFault(error)) throw error;
         failures.push({ target, error });
+        const next = order[index + 1];
+        // The request's log line says only how it ended; a failover in between is told here (with its trace id).
+        if (next !== undefined) {
+          settings.observers?.logger?.info(
+            { route: plan.name, from: target.id, to: next.id, code: error.code, reason: error.message },
+            `fallback from ${target.id} to ${next.id}: ${error.message}`,
+          );
+        }
       }
     }
     throw combine(plan, failures);

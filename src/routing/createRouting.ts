@@ -72,18 +72,20 @@ export function createRouting(config: Readonly<Config>, logger: Logger, options:
 
 function buildEngines(configs: readonly EngineConfig[], logger: Logger, options: RoutingOptions): GuardedEngine[] {
   const engines = createEngines(configs, logger);
+  const { onBreakerChange, metrics } = options;
   return engines.map((engine, index) => {
-    const { onBreakerChange, metrics } = options;
     metrics?.circuitBreakerState.set({ engine: engine.name }, breakerGaugeValue.closed);
-    return createGuardedEngine(engine, configs[index] as EngineConfig, {
-      onBreakerChange:
-        onBreakerChange || metrics
-          ? (state) => {
-              metrics?.circuitBreakerState.set({ engine: engine.name }, breakerGaugeValue[state]);
-              onBreakerChange?.(engine.name, state);
-            }
-          : undefined,
+    const guarded: GuardedEngine = createGuardedEngine(engine, configs[index] as EngineConfig, {
+      onBreakerChange: (state) => {
+        metrics?.circuitBreakerState.set({ engine: engine.name }, breakerGaugeValue[state]);
+        // An operator reading the logs sees every failover's cause: the breaker's turns, with the fault behind them.
+        const lastError = guarded.state().lastError;
+        if (state === "open") logger.warn({ engine: engine.name, breaker: state, lastError: lastError?.message }, `engine ${engine.name}: circuit breaker opened`);
+        else logger.info({ engine: engine.name, breaker: state }, `engine ${engine.name}: circuit breaker ${state === "closed" ? "closed" : "half-open, trying one call"}`);
+        onBreakerChange?.(engine.name, state);
+      },
     });
+    return guarded;
   });
 }
 

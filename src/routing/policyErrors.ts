@@ -34,3 +34,20 @@ export function fromPolicyError(error: unknown, engine: string, halfOpenAfterMs:
   }
   return error;
 }
+
+/**
+ * An engine's fault with the engine named first (`engine vllm: upstream is unreachable (ECONNREFUSED)`), so a
+ * client's error, a log line and the admin view say which upstream failed; a message that names it already is kept.
+ */
+export function namedByEngine(error: unknown, engine: string): unknown {
+  if (!isEngineFault(error)) return error;
+  const fault = error as GatewayError;
+  if (fault.message.startsWith(`engine ${engine}`)) return fault;
+  return new GatewayError(fault.code, `engine ${engine}: ${fault.message}`, {
+    status: fault.status,
+    ...(fault.param !== undefined ? { param: fault.param } : {}),
+    ...(fault.retryAfterMs !== undefined ? { retryAfterMs: fault.retryAfterMs } : {}),
+    retryable: fault.retryable,
+    cause: fault.cause ?? fault,
+  });
+}

@@ -173,7 +173,9 @@ test("a session keeps its engine while healthy, and moves when that engine's bre
   assert.deepEqual(engines.routes.map((r) => r.name), ["duo", "pair"]);
   const ready = await jsonOf<ReadyBody & { checks: { engines: Record<string, { breaker: string }> } }>(fetch(`${gateway.url}/health/ready`));
   assert.equal(ready.checks.engines[home]?.breaker, "open");
-  assert.equal(ready.status, "ready", "an open breaker does not take the replica out of service");
+  // An open breaker does not take the replica out of service; it is shown as degraded, with the engine named.
+  assert.equal(ready.status, "degraded");
+  assert.ok(ready.reasons.some((reason) => reason.startsWith(`engine ${home}: circuit breaker open`)), JSON.stringify(ready.reasons));
 
   const before = (homeMock === "a" ? a : b).requests.length;
   for (let i = 0; i < 3; i++) {

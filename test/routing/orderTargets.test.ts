@@ -16,6 +16,7 @@ function target(name: string, state: Partial<GuardedEngineState> = {}, weight = 
     maxConcurrency: 10,
     maxQueue: 10,
     ewmaTtftMs: null,
+    lastError: null,
     ...state,
   };
   const engine = { name, engine: { name }, state: () => full } as unknown as GuardedEngine;

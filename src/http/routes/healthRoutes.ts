@@ -70,6 +70,12 @@ export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
           : `no usable engine (${states.map((s) => `${s.name}: ${s.reason ?? "unavailable"}`).join("; ")})`,
       );
     }
+    // Nor is it hidden: an engine failing its calls shows as degraded, with the fault that opened its breaker.
+    for (const state of states) {
+      if (state.breaker === "closed") continue;
+      const cause = state.lastError ? ` (last error: ${state.lastError.message})` : "";
+      degraded.push(`engine ${state.name}: circuit breaker ${state.breaker}${cause}`);
+    }
     const passed = readiness.record(failures.length === 0);
     const ready = passed && !deps.draining();
     const reasons = deps.draining() ? ["shutting down", ...failures] : failures;
