@@ -8,11 +8,19 @@ import { loadConfig } from "../../src/config/loadConfig.js";
 import { startGateway, type TestGateway } from "../support/startGateway.js";
 import { jsonOf, type ErrorBody, type Page, type ReadyBody, type SessionView } from "../support/apiTypes.js";
 import { postJson } from "../support/readSse.js";
+import { Writable } from "node:stream";
 
 let gateway: TestGateway;
+const lines: Array<Record<string, unknown>> = [];
 before(async () => {
   const embedded = loadConfig({ env: {} }).config;
-  gateway = await startGateway({ engines: embedded.engines });
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  gateway = await startGateway({ engines: embedded.engines }, { logDestination: destination, logLevel: "info" });
 });
 after(() => gateway.stop());
 
@@ -26,6 +34,18 @@ test("live is ok; ready is 503 and explains what to configure", async () => {
   assert.equal(body.checks.store.ok, true);
   assert.equal(body.checks.engines.local?.usable, false);
   assert.match(body.reasons.join(" "), /SWITCHYARD_LOCAL_MODEL/);
+});
+
+test("the start logs one warning saying what to configure; failed chat requests log no stack", async () => {
+  const warnings = lines.filter((line) => line.level === 40 && /SWITCHYARD_LOCAL_MODEL/.test(String(line.msg)));
+  assert.equal(warnings.length, 1, JSON.stringify(lines));
+  assert.equal(warnings[0]?.engine, "local");
+  const before = lines.length;
+  for (let i = 0; i < 3; i += 1) assert.equal((await postJson(`${gateway.url}/v1/chat/completions`, { model: "auto", messages: [{ role: "user", content: "hi" }] })).status, 503);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const during = lines.slice(before);
+  assert.equal(during.filter((line) => line.msg === "request failed").length, 3, JSON.stringify(during));
+  assert.ok(during.every((line) => Number(line.level) < 50 && line.err === undefined), JSON.stringify(during));
 });
 
 test("chat requests get engine_unavailable with the same advice, on both APIs", async () => {

@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
 import { linkSignals, untilAborted } from "../../abort.js";
@@ -39,6 +39,12 @@ export async function resolveModel(model: string, options: ResolveModelOptions):
     await assertGgufFile(existing);
     return existing;
   }
+  // The file under its own name, placed there by hand (a machine without a route to the hub), counts as downloaded.
+  const placed = offlineFileName(reference);
+  if (placed !== undefined && (await isFile(path.join(directory, placed)))) {
+    await assertGgufFile(path.join(directory, placed));
+    return path.join(directory, placed);
+  }
   let file: string;
   try {
     // node-llama-cpp's downloader retries its set-up requests for minutes, ignoring the signal, when the hub is
@@ -57,10 +63,37 @@ export async function resolveModel(model: string, options: ResolveModelOptions):
     );
   } catch (error) {
     if (options.signal.aborted) throw error;
-    throw new Error(`cannot download model ${reference} into ${directory}: ${plainMessage(error)}`, { cause: error });
+    const offline =
+      placed === undefined
+        ? "to start without the download, set model to the path of a local .gguf file"
+        : `to start without the download, place ${placed} in ${directory}`;
+    throw new Error(`cannot download model ${reference} into ${directory}: ${plainMessage(error)}; ${offline}`, { cause: error });
   }
   await assertGgufFile(file);
   return file;
+}
+
+/**
+ * The file name a model reference names (`hf:user/repo/file.gguf`, or a URL ending in one); undefined for a
+ * reference that leaves the file to the hub (`hf:user/repo:Q4_K_M`).
+ */
+export function offlineFileName(reference: string): string | undefined {
+  if (/^https?:\/\//i.test(reference)) {
+    const name = URL.canParse(reference) ? new URL(reference).pathname.split("/").at(-1) : undefined;
+    return name !== undefined && /\.gguf$/i.test(name) ? name : undefined;
+  }
+  // hf:<user>/<repo>/<path to the file>[#branch]: a file only from the third part on.
+  const parts = reference.replace(/#.*$/, "").split("/");
+  const name = parts.at(-1) ?? "";
+  return parts.length >= 3 && /\.gguf$/i.test(name) ? name : undefined;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Where node-llama-cpp downloads from: the URL's own origin, or the Hugging Face endpoint (same env overrides). */

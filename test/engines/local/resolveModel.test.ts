@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { isRemoteModel, resolveModel } from "../../../src/engines/local/resolveModel.js";
+import { isRemoteModel, offlineFileName, resolveModel } from "../../../src/engines/local/resolveModel.js";
 import { tinyModelPath } from "./localTestEngine.js";
 
 let scratch: string;
@@ -15,6 +15,8 @@ before(async () => {
   // The file names node-llama-cpp gives hf: downloads: hf_<user>_<repo>_<file> and hf_<user>_<repo>_<repo>.<QUANT>.gguf
   await copyFile(tinyModelPath, path.join(modelsDir, "hf_someone_tinystories_stories260K.gguf"));
   await copyFile(tinyModelPath, path.join(modelsDir, "hf_someone_tinystories_tinystories.Q8_0.gguf"));
+  // Placed by hand under the file's own name, as the offline advice says.
+  await copyFile(tinyModelPath, path.join(modelsDir, "stories-by-hand.gguf"));
 });
 after(() => rm(scratch, { recursive: true, force: true }));
 
@@ -63,13 +65,35 @@ test("an hf: quantisation URI already in modelsDir resolves there without the ne
   );
 });
 
-test("an hf: model that is not there and cannot be fetched fails with the URI and directory", async () => {
-  // No model hub is reachable from this machine; the signal bounds the attempt should one be.
-  const signal = AbortSignal.timeout(20_000);
-  await assert.rejects(
-    resolveModel("hf:switchyard-test/missing/model.gguf", { modelsDir, signal }),
-    (error: Error) =>
-      error.name === "AbortError" ||
-      error.message.startsWith(`cannot download model hf:switchyard-test/missing/model.gguf into ${modelsDir}: `),
-  );
+test("an hf: model that is not there and cannot be fetched fails with the URI and directory, and says what to place", async () => {
+  // An endpoint that refuses at once stands for a machine without a route to the hub.
+  const saved = process.env.HF_ENDPOINT;
+  process.env.HF_ENDPOINT = "http://127.0.0.1:1";
+  try {
+    const signal = AbortSignal.timeout(20_000);
+    await assert.rejects(resolveModel("hf:switchyard-test/missing/model.gguf", { modelsDir, signal }), (error: Error) => {
+      assert.ok(error.message.startsWith(`cannot download model hf:switchyard-test/missing/model.gguf into ${modelsDir}: cannot reach http://127.0.0.1:1`), error.message);
+      assert.ok(error.message.endsWith(`; to start without the download, place model.gguf in ${modelsDir}`), error.message);
+      return true;
+    });
+    await assert.rejects(resolveModel("hf:switchyard-test/missing:Q4_K_M", { modelsDir, signal }), {
+      message: /; to start without the download, set model to the path of a local \.gguf file$/,
+    });
+  } finally {
+    if (saved === undefined) delete process.env.HF_ENDPOINT;
+    else process.env.HF_ENDPOINT = saved;
+  }
+});
+
+test("an hf: file URI whose file was placed in modelsDir under its own name resolves there without the network", async () => {
+  assert.equal(await resolveModel("hf:nobody/elsewhere/stories-by-hand.gguf", options()), path.join(modelsDir, "stories-by-hand.gguf"));
+});
+
+test("the file name an offline start looks for: the reference's own, when it names one", () => {
+  assert.equal(offlineFileName("hf:user/repo/model.Q4_K_M.gguf"), "model.Q4_K_M.gguf");
+  assert.equal(offlineFileName("hf:user/repo/sub/dir/model.gguf#main"), "model.gguf");
+  assert.equal(offlineFileName("https://example.com/models/model.gguf?download=true"), "model.gguf");
+  assert.equal(offlineFileName("hf:user/repo:Q4_K_M"), undefined);
+  assert.equal(offlineFileName("hf:user/model.gguf"), undefined, "user/repo with no file");
+  assert.equal(offlineFileName("https://example.com/model.gguf"), "model.gguf");
 });
