@@ -81,14 +81,21 @@ interface LexicalCandidate {
   lexical: number;
 }
 
-/** Full-text hits as matches: each scores its relevance divided by the best one's. */
+/**
+ * Full-text hits as matches: each scores its relevance divided by the best one's. Every hit contains a query term,
+ * so none scores 0 (0 means nothing in common): SQLite's bm25 gives a term found in every document almost no
+ * weight, which would otherwise round a real match down to 0. Hits that all weigh nothing are equally good.
+ */
 export function relativeToBest(hits: readonly LexicalCandidate[]): SearchResult[] {
   const best = hits[0]?.lexical ?? 0;
   return hits.map((hit) => {
-    const score = best > 0 ? roundScore(hit.lexical / best) : 0;
+    const score = best > 0 ? Math.max(LEAST_MATCH_SCORE, roundScore(hit.lexical / best)) : 1;
     return { ...matchOf(hit), score, lexicalScore: score, vectorScore: null };
   });
 }
+
+/** The smallest score roundScore keeps: what a full-text match that barely counts scores. */
+const LEAST_MATCH_SCORE = 0.0001;
 
 export function matchOf(hit: Omit<LexicalCandidate, "lexical">): Omit<SearchResult, "score"> {
   return {

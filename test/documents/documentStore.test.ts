@@ -61,6 +61,17 @@ eachDialect("document store", (context) => {
     assert.deepEqual(detail?.citedBy.map((r) => r.id), [a]);
   });
 
+  test("every full-text match scores above 0, even one only on a term every document holds; the best scores 1", async () => {
+    const documents = context.store.documents;
+    await file(documents, owner, doc("common", "Gnus", "Gnus migrate across the plains."));
+    await file(documents, owner, doc("common", "Gnu diet", "Gnus eat grass and drink at the river."));
+    await file(documents, owner, doc("common", "Gnu calves", "Gnus calve in the rainy season."));
+    const results = await searchDocuments(documents, owner, { q: "what do gnus eat", projectId: "common", topK: 5, threshold: 0, expand: 0 });
+    assert.equal(results.length, 3, "each holds a query term");
+    assert.equal(results[0]?.score, 1);
+    for (const result of results) assert.ok(result.score > 0 && result.score <= 1, `${result.title}: ${result.score}`);
+  });
+
   test("expansion does not walk through a document the caller may not see", async () => {
     const documents = context.store.documents;
     const end = await file(documents, owner, doc("hidden", "End", "Ocelot tracking notes."));
