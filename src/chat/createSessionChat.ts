@@ -36,6 +36,7 @@ import { meterTurn } from "./meterTurn.js";
 import { createTurnRecorder } from "./recordTurn.js";
 import { openTurn } from "./runTurn.js";
 import type { SessionEvent } from "./sessionEvents.js";
+import { lowerLimit } from "./lowerLimit.js";
 
 export interface SessionChatRequest {
   userId: string;
@@ -48,6 +49,8 @@ export interface SessionChatRequest {
   engine?: string | undefined;
   model?: string | undefined;
   system?: string | undefined;
+  /** Most tokens per model call of the turn; an experiment variant's own limit, when lower, wins. */
+  maxTokens?: number | undefined;
   projectId?: string | undefined;
   /** Retrieval into the prompt, in the request's project (else the session's). */
   rag?: RagRequest | undefined;
@@ -148,7 +151,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       // reservation counts the prompt as sent: retrieved sources and tool definitions included.
       const metering = meterTurn(deps, plan, {
         principal: request.principal,
-        maxTokens: variant?.variant.params?.maxTokens,
+        maxTokens: lowerLimit(variant?.variant.params?.maxTokens, request.maxTokens),
         traceId: request.traceId,
         requestId: request.requestId,
       });

@@ -28,12 +28,21 @@ import type { ChosenVariant } from "./chooseVariant.js";
 import type { TurnMeter } from "./meterTurn.js";
 import type { TurnRecorder } from "./recordTurn.js";
 import type { SessionEvent } from "./sessionEvents.js";
+import { lowerLimit } from "./lowerLimit.js";
 
 export interface TurnSetup {
   router: Router;
   plan: Plan;
   logger: Logger;
-  request: { engine?: string | undefined; traceId: string; traceparent?: string | undefined; signal: AbortSignal; timing?: CallTiming | undefined };
+  request: {
+    engine?: string | undefined;
+    /** The client's limit on each call's answer. */
+    maxTokens?: number | undefined;
+    traceId: string;
+    traceparent?: string | undefined;
+    signal: AbortSignal;
+    timing?: CallTiming | undefined;
+  };
   session: Session;
   variant: ChosenVariant | undefined;
   /** The first call's messages; the tool exchanges of the turn are appended to it. */
@@ -139,7 +148,8 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
           ? { engine: session.engine, model: session.model }
           : undefined;
     // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
-    const params = { ...(variant ? variant.params : {}), ...(step.ticket?.maxTokens === undefined ? {} : { maxTokens: step.ticket.maxTokens }) };
+    const maxTokens = step.ticket?.maxTokens ?? lowerLimit(variant?.params.maxTokens, request.maxTokens);
+    const params = { ...(variant ? variant.params : {}), ...(maxTokens === undefined ? {} : { maxTokens }) };
     const opened = await setup.router.open(
       setup.plan,
       { messages: [...setup.prompt], ...(definitions.length > 0 ? { tools: definitions } : {}), ...params },

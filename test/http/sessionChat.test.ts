@@ -100,6 +100,19 @@ for (const storeUnderTest of stores) {
       assert.equal(messages.data[1]?.traceId, meta.traceId);
     });
 
+    test("maxTokens limits the answer the upstream is asked for; out of range is a 400 that stores nothing", async () => {
+      mock.reset();
+      mock.script = () => ({ text: "Short." });
+      const events = await chat({ message: "Tell me everything.", maxTokens: 7 });
+      assert.equal(events.at(-1)?.event, "done");
+      assert.equal(mock.requests.at(-1)?.body.max_tokens, 7);
+      const before = (await jsonOf<Page<SessionView>>(fetch(`${gateway.url}/api/v2/chat/sessions?limit=100`))).data.length;
+      const refused = await postJson(`${gateway.url}/api/v2/chat/stream`, { message: "Hi", maxTokens: 0 });
+      assert.equal(refused.status, 400);
+      assert.equal((await jsonOf<ErrorBody>(refused)).error.param, "maxTokens");
+      assert.equal((await jsonOf<Page<SessionView>>(fetch(`${gateway.url}/api/v2/chat/sessions?limit=100`))).data.length, before);
+    });
+
     test("the history window is applied to what the upstream receives", async () => {
       mock.reset();
       let turn = 0;

@@ -21,6 +21,7 @@ const streamBody = Type.Object(
     engine: Type.Optional(Type.String({ minLength: 1, description: "`auto`, an engine or a route; `chat.defaultEngine` when absent" })),
     model: Type.Optional(Type.String({ minLength: 1 })),
     system: Type.Optional(Type.String({ maxLength: 100_000 })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: "Most tokens the answer may have (per model call of the turn)" })),
     projectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     rag: Type.Optional(
       Type.Union(
