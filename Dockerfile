@@ -2,7 +2,8 @@
 #
 #   docker build -t switchyard:0.1.0 .
 #   docker run --rm -p 8080:8080 -v "$PWD/switchyard.yaml:/etc/switchyard/switchyard.yaml:ro" \
-#     -e SWITCHYARD_CONFIG=/etc/switchyard/switchyard.yaml switchyard:0.1.0
+#     -e SWITCHYARD_CONFIG=/etc/switchyard/switchyard.yaml -e SWITCHYARD_ADMIN_KEY="$(openssl rand -hex 24)" \
+#     switchyard:0.1.0
 #
 # The image listens on 0.0.0.0, and the configuration refuses `auth.mode: none` off loopback, so give it a
 # configuration file with auth (see deploy/switchyard.compose.yaml or deploy/k8s/configmap.yaml).

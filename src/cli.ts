@@ -31,6 +31,34 @@ options:
   --watch             with serve: reload engines and routes when the file changes (as on SIGHUP)
   --help, -h          show this help`;
 
+const commandUsage: Record<string, string> = {
+  serve: `usage: switchyard serve [--config FILE] [--watch]
+
+Starts the gateway. Without --config it reads $SWITCHYARD_CONFIG, else the embedded default (SQLite under
+./data, the in-process engine with the model in $SWITCHYARD_LOCAL_MODEL).
+
+options:
+  --config, -c FILE   YAML configuration file
+  --watch             reload engines and routes when the file changes (as on SIGHUP)
+  --help, -h          show this help`,
+  migrate: `usage: switchyard migrate [--config FILE]
+
+Applies the store's database migrations (SQLite or PostgreSQL, from store.url) and exits. serve applies them
+too; run this first when one would outlast store.pool.statementTimeoutMs.
+
+options:
+  --config, -c FILE   YAML configuration file
+  --help, -h          show this help`,
+  "check-config": `usage: switchyard check-config [--config FILE]
+
+Validates the configuration (with defaults and \${VAR} references filled in) and prints it with secrets masked;
+exits 1 with the offending field when it is invalid. Nothing is started or connected to.
+
+options:
+  --config, -c FILE   YAML configuration file
+  --help, -h          show this help`,
+};
+
 async function main(argv: string[]): Promise<number> {
   // keys has options of its own; it parses them itself.
   if (argv[0] === "keys") return keysCommand(argv.slice(1));
@@ -45,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const command = positionals[0] ?? "serve";
   if (values.help) {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${(positionals[0] === undefined ? undefined : commandUsage[positionals[0]]) ?? usage}\n`);
     return 0;
   }
   switch (command) {
