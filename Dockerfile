@@ -6,7 +6,7 @@
 #     switchyard:0.1.0
 #
 # The image listens on 0.0.0.0, and the configuration refuses `auth.mode: none` off loopback, so give it a
-# configuration file with auth (see deploy/switchyard.compose.yaml or deploy/k8s/configmap.yaml).
+# configuration file with auth (see deploy/switchyard.compose.yaml or deploy/k8s/base/configmap.yaml).
 
 # ---- build: full Debian image, which has python3, make and g++ for better-sqlite3's node-gyp fallback.
 FROM node:24-bookworm AS build
@@ -31,9 +31,11 @@ FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     SWITCHYARD_HOST=0.0.0.0
 # pg_dump and pg_restore for `switchyard backup|restore` on a PostgreSQL store (the backup CronJob runs this image).
-# pg_dump refuses a server newer than itself: Debian bookworm ships 15; for a newer server, build with
-# --build-arg PG_CLIENT=postgresql-client-<major> from a base that has it (e.g. with the PGDG apt repository).
-ARG PG_CLIENT=postgresql-client
+# pg_dump refuses a server newer than itself, so its major version is pinned here and the PostgreSQL the compose
+# stack and the Kubernetes quickstart run is the same major (tests check the three agree). Debian bookworm has 15;
+# for a newer server, build with --build-arg PG_CLIENT=postgresql-client-<major> from a base that has it (e.g.
+# with the PGDG apt repository).
+ARG PG_CLIENT=postgresql-client-15
 RUN apt-get update \
   && apt-get install -y --no-install-recommends "$PG_CLIENT" \
   && rm -rf /var/lib/apt/lists/*

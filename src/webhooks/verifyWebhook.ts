@@ -1,11 +1,6 @@
 /**
- * Checks a Switchyard webhook delivery on the receiving side:
- *
- * ```ts
- * import { verifyWebhook } from "switchyard/dist/src/webhooks/verifyWebhook.js";
- * // body: the raw request body as received, before any JSON parsing
- * if (!verifyWebhook(process.env.WEBHOOK_SECRET, req.headers["x-switchyard-signature"], body)) return res.status(400).end();
- * ```
+ * Checks a Switchyard webhook delivery on the receiving side (the README has the same check as a self-contained
+ * example for receivers, tested against signWebhook): pass the raw request body as received, before any parsing.
  *
  * True only when the header is well-formed, one of its `v1` signatures is the HMAC-SHA256 of `<t>.<body>` under
  * `secret` (compared in constant time), and `t` is within `toleranceSec` of now, either way: an old delivery

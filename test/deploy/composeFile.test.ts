@@ -96,7 +96,10 @@ async function check(command: string, args: string[]): Promise<void> {
     await run(command, args, { cwd: root });
   } catch (error) {
     const failure = (error ?? {}) as { stdout?: string | Buffer; stderr?: string | Buffer; code?: unknown };
-    if (failure.code === "ENOENT") assert.fail(`${command} is not installed: install the Debian package that provides it (see .ci/run)`);
+    if (failure.code === "ENOENT") {
+      const debianPackage: Record<string, string> = { promtool: "prometheus", amtool: "prometheus-alertmanager" };
+      assert.fail(`${command} is not installed: apt-get install -y ${debianPackage[command] ?? command} (.ci/run installs it)`);
+    }
     assert.fail(`${command} ${args.join(" ")} failed:\n${String(failure.stdout ?? "")}${String(failure.stderr ?? "")}`);
   }
 }
@@ -120,7 +123,8 @@ function publishedContainerPorts(name: string): number[] {
 
 test("the stack has every service, on the expected images", () => {
   const images: Record<string, RegExp> = {
-    postgres: /^postgres:16(\b|$)/,
+    // The major version of the pg_dump in the gateway's image, so `switchyard backup` can dump it.
+    postgres: new RegExp(`^postgres:${/^ARG PG_CLIENT=postgresql-client-(\d+)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1] ?? "?"}(\\b|$)`),
     redis: /^redis:7(\b|$)/,
     "postgres-exporter": /^prometheuscommunity\/postgres-exporter(:|$)/,
     "redis-exporter": /^oliver006\/redis_exporter(:|$)/,

@@ -190,7 +190,7 @@ test("the runtime stage carries pg_dump and pg_restore, which the backup CronJob
     .filter((word) => !word.startsWith("-"))
     .map((word) => word.replace(/^"?\$\{?(\w+)\}?"?$/, (_whole, name: string) => args[name] ?? ""));
   assert.ok(installs.some((name) => /^postgresql-client(-\d+)?$/.test(name)), `installs a PostgreSQL client: ${installs.join(" ")}`);
-  const backupJob = readFileSync(join(root, "deploy/k8s/backup-cronjob.yaml"), "utf8");
+  const backupJob = readFileSync(join(root, "deploy/k8s/base/backup-cronjob.yaml"), "utf8");
   assert.match(backupJob, /cli\.js backup /, "the CronJob runs the CLI's backup in the gateway image");
 });
 

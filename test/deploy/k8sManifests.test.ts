@@ -28,7 +28,7 @@ import { startGateway, type TestGateway } from "../support/startGateway.js";
 
 // dist/test/deploy/<this file> → the repository root.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const k8sDir = join(root, "deploy", "k8s");
+const k8sDir = join(root, "deploy", "k8s", "base");
 
 interface ModelClass<T> {
   apiVersion: string;
