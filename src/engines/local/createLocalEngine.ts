@@ -87,14 +87,14 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
           : `cannot load model ${modelPath}: ${message}`;
       setState({ phase: "failed", reason });
       // The reason carries the cause's message already; the error's chain of causes would only repeat it.
-      if (!closing.signal.aborted) logger.error({ engine: config.name }, reason);
+      if (!closing.signal.aborted) logger.error({}, reason);
       return undefined;
     } finally {
       link.unlink();
     }
   }
 
-  if (state.phase === "failed") logger.warn({ engine: config.name }, `engine ${config.name}: ${state.reason}`);
+  if (state.phase === "failed") logger.warn({}, `engine ${config.name}: ${state.reason}`);
   const loading: Promise<LoadedModel | undefined> = state.phase === "loading" ? load() : Promise.resolve(undefined);
 
   async function ready(signal: AbortSignal): Promise<Extract<EngineState, { phase: "ready" }>> {
