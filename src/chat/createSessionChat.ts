@@ -149,9 +149,10 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       const prompt = buildPrompt(history, request.message, systemWithSources(variant?.variant.system ?? request.system, sources));
       // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session. The
       // reservation counts the prompt as sent: retrieved sources and tool definitions included.
+      const maxTokens = lowerLimit(variant?.variant.params?.maxTokens, request.maxTokens);
       const metering = meterTurn(deps, plan, {
         principal: request.principal,
-        maxTokens: lowerLimit(variant?.variant.params?.maxTokens, request.maxTokens),
+        maxTokens,
         traceId: request.traceId,
         requestId: request.requestId,
       });
@@ -184,7 +185,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
         router,
         plan,
         logger,
-        request,
+        request: { ...request, maxTokens },
         session,
         variant,
         prompt,

@@ -28,7 +28,6 @@ import type { ChosenVariant } from "./chooseVariant.js";
 import type { TurnMeter } from "./meterTurn.js";
 import type { TurnRecorder } from "./recordTurn.js";
 import type { SessionEvent } from "./sessionEvents.js";
-import { lowerLimit } from "./lowerLimit.js";
 
 export interface TurnSetup {
   router: Router;
@@ -36,7 +35,7 @@ export interface TurnSetup {
   logger: Logger;
   request: {
     engine?: string | undefined;
-    /** The client's limit on each call's answer. */
+    /** The limit on each call's answer: the client's or the experiment variant's, whichever is lower. */
     maxTokens?: number | undefined;
     traceId: string;
     traceparent?: string | undefined;
@@ -148,7 +147,7 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
           ? { engine: session.engine, model: session.model }
           : undefined;
     // Under a budget, an unbounded answer would outrun its reservation: the meter says what limit to send.
-    const maxTokens = step.ticket?.maxTokens ?? lowerLimit(variant?.params.maxTokens, request.maxTokens);
+    const maxTokens = step.ticket?.maxTokens ?? request.maxTokens;
     const params = { ...(variant ? variant.params : {}), ...(maxTokens === undefined ? {} : { maxTokens }) };
     const opened = await setup.router.open(
       setup.plan,

@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import { isRecord } from "../../src/isRecord.js";
+import { imagePgDumpMajor } from "./imagePgDumpMajor.js";
 
 // dist/test/deploy/<this file> → the repository root.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -124,7 +125,7 @@ function publishedContainerPorts(name: string): number[] {
 test("the stack has every service, on the expected images", () => {
   const images: Record<string, RegExp> = {
     // The major version of the pg_dump in the gateway's image, so `switchyard backup` can dump it.
-    postgres: new RegExp(`^postgres:${/^ARG PG_CLIENT=postgresql-client-(\d+)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1] ?? "?"}(\\b|$)`),
+    postgres: new RegExp(`^postgres:${imagePgDumpMajor(root)}(\\b|$)`),
     redis: /^redis:7(\b|$)/,
     "postgres-exporter": /^prometheuscommunity\/postgres-exporter(:|$)/,
     "redis-exporter": /^oliver006\/redis_exporter(:|$)/,

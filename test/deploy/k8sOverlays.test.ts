@@ -23,6 +23,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, PersistentVolumeClaim, Service, type IContainer, type IPodSpec } from "kubernetes-models/v1";
 import { loadConfig } from "../../src/config/loadConfig.js";
 import type { Config } from "../../src/config/schema.js";
+import { imagePgDumpMajor } from "./imagePgDumpMajor.js";
 
 const run = promisify(execFile);
 // dist/test/deploy/<this file> → the repository root.
@@ -121,13 +122,6 @@ async function configOf(r: Rendered, secret: Record<string, string>): Promise<Co
 const secretValues = (keys: string[], overrides: Record<string, string> = {}): Record<string, string> =>
   Object.fromEntries(keys.map((key) => [key, overrides[key] ?? `${key.toLowerCase()}-0123456789abcdef0123`]));
 
-/** The major version of the pg_dump the gateway's image installs (the Dockerfile's PG_CLIENT). */
-function imagePgDumpMajor(): number {
-  const match = /^ARG PG_CLIENT=postgresql-client-(\d+)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"));
-  assert.ok(match, "the Dockerfile pins the PostgreSQL client's major version");
-  return Number(match[1]);
-}
-
 for (const name of ["quickstart", "production"]) {
   test(`${name}: every rendered object validates against its Kubernetes schema, in one namespace`, () => {
     const r = rendered[name] as Rendered;
@@ -151,7 +145,7 @@ test("quickstart: PostgreSQL and Redis in the cluster, behind the Services the c
   const r = rendered.quickstart as Rendered;
   const postgres = find(r, "StatefulSet", "postgres");
   const image = podOf(postgres).containers[0]?.image ?? "";
-  assert.equal(Number(/^postgres:(\d+)/.exec(image)?.[1]), imagePgDumpMajor(), "the backup CronJob's pg_dump can dump this server");
+  assert.equal(Number(/^postgres:(\d+)/.exec(image)?.[1]), imagePgDumpMajor(root), "the backup CronJob's pg_dump can dump this server");
   assert.ok((postgres.spec as { volumeClaimTemplates?: unknown[] } | undefined)?.volumeClaimTemplates?.length, "the data lives on a volume");
   const config = await configOf(r, secretValues(r.documentedSecretKeys));
   const store = new URL(config.store.url);

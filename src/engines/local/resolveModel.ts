@@ -41,9 +41,10 @@ export async function resolveModel(model: string, options: ResolveModelOptions):
   }
   // The file under its own name, placed there by hand (a machine without a route to the hub), counts as downloaded.
   const placed = offlineFileName(reference);
-  if (placed !== undefined && (await isFile(path.join(directory, placed)))) {
-    await assertGgufFile(path.join(directory, placed));
-    return path.join(directory, placed);
+  const placedFile = placed === undefined ? undefined : path.join(directory, placed);
+  if (placedFile !== undefined && (await isFile(placedFile))) {
+    await assertGgufFile(placedFile);
+    return placedFile;
   }
   let file: string;
   try {
