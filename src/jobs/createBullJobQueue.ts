@@ -153,7 +153,11 @@ export function createBullJobQueue(options: BullJobQueueOptions): JobQueue {
     async get(id) {
       const found = await find(id);
       if (!found) return undefined;
-      return recordOf(found.job, stateOf(await found.job.getState()));
+      const state = await found.job.getState();
+      // The job's fields are read again after its state: a job that finished between the first read and the state
+      // would otherwise be reported completed without its result (or failed without its error).
+      const settled = (await found.entry.queue.getJob(id)) ?? found.job;
+      return recordOf(settled, stateOf(state));
     },
     async list(filter) {
       const names = filter.name === undefined ? [...entries.keys()] : entries.has(filter.name) ? [filter.name] : [];
