@@ -17,6 +17,7 @@ export const DOCS_PREFIX = "/docs";
 /** Tags in the order the docs show them. Every documented route names one of these. */
 export const OPENAPI_TAGS = [
   { name: "openai", description: "OpenAI-compatible API" },
+  { name: "anthropic", description: "Anthropic Messages API, served by any engine" },
   { name: "chat", description: "Session chat over server-sent events, with stored history" },
   { name: "ab", description: "A/B experiments over session-chat turns (admin)" },
   { name: "usage", description: "The usage ledger: costs and tokens per request" },

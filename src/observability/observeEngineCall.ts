@@ -127,6 +127,8 @@ export function traceparentOf(span: Span): string {
   return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, "0")}`;
 }
 
+/** The inbound API a route belongs to, as the `api` label of gateway_overhead_seconds has it. */
 export function apiOf(route: string | undefined): string {
+  if (route?.startsWith("/v1/messages")) return "anthropic";
   return route?.startsWith("/v1/") ? "openai" : "session";
 }

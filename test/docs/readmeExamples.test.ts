@@ -102,7 +102,7 @@ test("every runnable README block succeeds; those that chat print the engine's a
     const where = `README line ${block.line}:\n${block.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
     assert.equal(result.code, 0, where);
     assert.ok(result.stdout.trim().length > 0, `prints nothing: ${where}`);
-    if (/chat|completions/.test(block.code)) assert.ok(result.stdout.includes(answer), `no answer from the engine: ${where}`);
+    if (/chat|completions|messages/.test(block.code)) assert.ok(result.stdout.includes(answer), `no answer from the engine: ${where}`);
   }
 });
 

@@ -63,6 +63,29 @@ const specs: Record<string, RouteSpec> = {
       user: "fuzzer",
     }),
   },
+  "POST /v1/messages": {
+    valid: () => ({
+      model: "vllm/mock-model",
+      max_tokens: 16,
+      system: [{ type: "text", text: "be brief" }],
+      messages: [
+        { role: "user", content: [{ type: "text", text: "hi" }] },
+        { role: "assistant", content: [{ type: "tool_use", id: "c1", name: "lookup", input: { q: 1 } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "c1", content: "42" }] },
+      ],
+      stream: true,
+      temperature: 0.5,
+      top_p: 1,
+      top_k: 3,
+      stop_sequences: ["\n\n"],
+      tools: [{ name: "lookup", description: "looks up", input_schema: { type: "object", properties: { q: { type: "number" } } } }],
+      tool_choice: { type: "auto" },
+      metadata: { user_id: "fuzzer" },
+    }),
+  },
+  "POST /v1/messages/count_tokens": {
+    valid: () => ({ model: "vllm/mock-model", system: "be brief", messages: [{ role: "user", content: "hi" }], tools: [{ name: "lookup", input_schema: { type: "object" } }] }),
+  },
   "POST /v1/embeddings": {
     valid: () => ({ model: "vllm/mock-embed", input: ["hi", "there"], encoding_format: "base64", dimensions: 4, user: "fuzzer" }),
   },

@@ -88,6 +88,12 @@ export async function sendFuzzed(
   return { failures, statuses };
 }
 
+// The error types Anthropic documents.
+const anthropicTypes = new Set([
+  "invalid_request_error", "authentication_error", "permission_error", "not_found_error", "request_too_large",
+  "rate_limit_error", "billing_error", "api_error", "overloaded_error", "timeout_error",
+]);
+
 function problemWith(path: string, status: number, contentType: string, text: string): string | undefined {
   if (status >= 500) return `server error ${status}`;
   if (status < 400) return undefined;
@@ -106,6 +112,13 @@ function problemWith(path: string, status: number, contentType: string, text: st
   const expected = code === "invalid_request" && status === 415 ? 415 : statusForCode(code as ErrorCode);
   if (expected !== status) return `code ${code} with status ${status} (expected ${expected})`;
   if (typeof error.message !== "string" || error.message.length === 0) return "no error message";
+  if (path.startsWith("/v1/messages")) {
+    const envelope = body as { type?: unknown; request_id?: unknown };
+    if (envelope.type !== "error") return "Anthropic envelope without type error";
+    if (typeof error.type !== "string" || !anthropicTypes.has(error.type)) return `Anthropic envelope with error type ${String(error.type)}`;
+    if (typeof envelope.request_id !== "string" || envelope.request_id.length === 0) return "no request_id";
+    return undefined;
+  }
   if (typeof error.traceId !== "string" || error.traceId.length === 0) return "no traceId";
   if (path.startsWith("/v1/")) {
     if (typeof error.type !== "string") return "OpenAI envelope without type";
