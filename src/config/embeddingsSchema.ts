@@ -36,14 +36,15 @@ export const embeddingsSchema = z
 
 export type EmbeddingsConfig = z.infer<typeof embeddingsSchema>;
 
+// A local engine serves its one loaded model; every hosted engine type lists its models.
 export function chatModelsOf(engine: EngineConfig): readonly string[] {
-  if (engine.type === "openai") return engine.models;
-  return engine.embeddings === "only" ? [] : [engine.modelName];
+  if (engine.type === "local") return engine.embeddings === "only" ? [] : [engine.modelName];
+  return engine.models;
 }
 
 export function embeddingModelsOf(engine: EngineConfig): readonly string[] {
-  if (engine.type === "openai") return engine.embeddingModels;
-  return engine.embeddings === false ? [] : [engine.modelName];
+  if (engine.type === "local") return engine.embeddings === false ? [] : [engine.modelName];
+  return "embeddingModels" in engine ? engine.embeddingModels : [];
 }
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -56,7 +57,7 @@ export function embeddingIssues(engines: readonly EngineConfig[], routes: readon
   const issues: Issue[] = [];
   engines.forEach((engine, index) => {
     if (chatModelsOf(engine).length === 0 && embeddingModelsOf(engine).length === 0) {
-      issues.push({ path: ["engines", index, engine.type === "openai" ? "models" : "embeddings"], message: "the engine serves no model: list models or embeddingModels" });
+      issues.push({ path: ["engines", index, engine.type === "local" ? "embeddings" : "models"], message: "the engine serves no model: list models or embeddingModels" });
     }
   });
   const byName = new Map(engines.map((engine) => [engine.name, engine]));

@@ -81,30 +81,64 @@ export const routeSchema = z
   })
   .strict();
 
+/**
+ * An upstream's credentials: one key, or several (`apiKeys`) taken in turn, a key that met a 429 set aside for its
+ * Retry-After (else `keyCooldownMs`) while the call goes on at once with the next one.
+ */
+const keyFields = {
+  apiKey: z.string().optional(),
+  apiKeys: z.array(z.string().min(1)).min(1).optional(),
+  keyCooldownMs: positiveInt.default(60_000),
+};
+
+/** The fields of the OpenAI-wire engines (openai, azure) besides where they send requests. */
+const openAIWireFields = {
+  ...keyFields,
+  /** Chat model ids; may be empty on an engine that only serves embeddingModels. */
+  models: z.array(z.string().min(1)).default([]),
+  ...openAIEmbeddingFields,
+  /** Extra headers for every upstream request (e.g. an organisation id). */
+  headers: z.record(z.string(), z.string()).default({}),
+  maxConcurrency: positiveInt.default(20),
+  /** Keep-alive connections kept per upstream origin. */
+  connections: positiveInt.default(64),
+  /**
+   * `always`: every upstream call streams, so a non-streaming client's call still falls back when no first token
+   * comes within `timeouts.ttftMs`. `client`: the upstream streams only when the client does; a non-streaming call
+   * asks for the whole answer at once, which spares parsing one chunk per token, and only `timeouts.totalMs`
+   * bounds it (its first token is its last).
+   */
+  upstreamStreaming: z.enum(["always", "client"]).default("always"),
+};
+
+const oneKeyForm = { message: "set apiKey or apiKeys, not both", path: ["apiKeys"] };
+
+/** Azure OpenAI: deployment URLs (`/openai/deployments/{deployment}/…?api-version=`) with an `api-key` header. */
+export const azureEngineSchema = z
+  .object({
+    name: engineName,
+    type: z.literal("azure"),
+    /** The resource's endpoint, e.g. https://my-resource.openai.azure.com */
+    endpoint: z.url(),
+    apiVersion: z.string().min(1).default("2024-10-21"),
+    /** The deployment serving each model id; a model not listed is deployed under its own name. */
+    deployments: z.record(z.string(), z.string().min(1)).default({}),
+    ...openAIWireFields,
+    ...policyFields,
+  })
+  .strict()
+  .refine((engine) => engine.apiKey === undefined || engine.apiKeys === undefined, oneKeyForm);
+
 export const openAIEngineSchema = z
   .object({
     name: engineName,
     type: z.literal("openai"),
     baseUrl: z.url(),
-    apiKey: z.string().optional(),
-    /** Chat model ids; may be empty on an engine that only serves embeddingModels. */
-    models: z.array(z.string().min(1)).default([]),
-    ...openAIEmbeddingFields,
-    /** Extra headers for every upstream request (e.g. an organisation id). */
-    headers: z.record(z.string(), z.string()).default({}),
-    maxConcurrency: positiveInt.default(20),
-    /** Keep-alive connections kept per upstream origin. */
-    connections: positiveInt.default(64),
-    /**
-     * `always`: every upstream call streams, so a non-streaming client's call still falls back when no first token
-     * comes within `timeouts.ttftMs`. `client`: the upstream streams only when the client does; a non-streaming call
-     * asks for the whole answer at once, which spares parsing one chunk per token, and only `timeouts.totalMs`
-     * bounds it (its first token is its last).
-     */
-    upstreamStreaming: z.enum(["always", "client"]).default("always"),
+    ...openAIWireFields,
     ...policyFields,
   })
-  .strict();
+  .strict()
+  .refine((engine) => engine.apiKey === undefined || engine.apiKeys === undefined, oneKeyForm);
 
 export const localEngineSchema = z
   .object({
@@ -126,7 +160,7 @@ export const localEngineSchema = z
   })
   .strict();
 
-export const engineSchema = z.discriminatedUnion("type", [openAIEngineSchema, localEngineSchema]);
+export const engineSchema = z.discriminatedUnion("type", [openAIEngineSchema, azureEngineSchema, localEngineSchema]);
 
 export const configSchema = z
   .object({
@@ -287,6 +321,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type EngineConfig = z.infer<typeof engineSchema>;
 export type OpenAIEngineConfig = z.infer<typeof openAIEngineSchema>;
+export type AzureEngineConfig = z.infer<typeof azureEngineSchema>;
 export type LocalEngineConfig = z.infer<typeof localEngineSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;

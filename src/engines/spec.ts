@@ -86,7 +86,7 @@ export interface EngineStatus {
   queued: number;
 }
 
-export type EngineType = "openai" | "local";
+export type EngineType = "openai" | "azure" | "local";
 
 /** An embeddings call. Token arrays are taken only by engines that say so (`embeddingTokenInput`). */
 export interface EmbeddingRequest {

@@ -49,8 +49,8 @@ export interface EngineCallWatch {
   ended(end: CallEnd): void;
 }
 
-/** What the gen_ai.system attribute names: the wire protocol an `openai` engine speaks, or the local runtime. */
-export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", local: "llama.cpp" };
+/** What the gen_ai.system attribute names (OpenTelemetry's well-known values where there is one), or the local runtime. */
+export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", azure: "az.ai.openai", local: "llama.cpp" };
 
 export function watchEngineCall(observers: EngineCallObservers, call: EngineCall, timing: CallTiming | undefined): EngineCallWatch {
   const { metrics, logger, tracer } = observers;

@@ -194,7 +194,10 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? "/";
-    const route = path.split("?")[0];
+    // Azure OpenAI's deployment paths are served as the /v1 ones; `path` keeps the deployment and api-version.
+    const asked = path.split("?")[0] ?? "/";
+    const deployment = /^\/openai\/deployments\/[^/]+(\/chat\/completions|\/embeddings)$/.exec(asked);
+    const route = deployment ? `/v1${deployment[1]}` : asked;
     if (req.method === "GET" && route === "/v1/models") {
       req.resume();
       return sendJson(res, 200, {

@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import type { OpenAIEngineConfig } from "../../config/schema.js";
+import type { AzureEngineConfig, OpenAIEngineConfig } from "../../config/schema.js";
 import { GatewayError } from "../../errors.js";
 import type { EmbeddingCapability, EmbeddingRequest, EmbeddingResult } from "../spec.js";
 import { abortErrorFrom } from "../../abort.js";
@@ -11,9 +11,10 @@ import { readBoundedText } from "./readBoundedText.js";
 export interface OpenAIEmbeddingsDeps {
   /** The engine's connection pool to the upstream's origin (shared with chat). */
   dispatcher: Dispatcher;
-  /** Path of `{baseUrl}/embeddings`. */
-  path: string;
-  headers: Record<string, string>;
+  /** The path for a model: `{baseUrl}/embeddings`, or an Azure deployment's. */
+  path(model: string): string;
+  /** The headers of the next call (the next API key's, with several). */
+  headers(): Record<string, string>;
   logger?: { warn(fields: Record<string, unknown>, message: string): void } | undefined;
   redact(text: string): string;
 }
@@ -27,16 +28,16 @@ const answerBodyLimit = 192 * 1024 * 1024;
  * failures, 408, 429 and 5xx are retryable; the request's own faults (400/404/413/422) are `invalid_request`;
  * an answer that is not a well-formed list of one vector per input is a retryable `upstream_error`.
  */
-export function createOpenAIEmbeddings(config: OpenAIEngineConfig, deps: OpenAIEmbeddingsDeps): EmbeddingCapability {
-  const headers = { ...deps.headers, accept: "application/json" };
+export function createOpenAIEmbeddings(config: OpenAIEngineConfig | AzureEngineConfig, deps: OpenAIEmbeddingsDeps): EmbeddingCapability {
 
   async function embed(request: EmbeddingRequest, signal: AbortSignal, options: { traceparent?: string | undefined } = {}): Promise<EmbeddingResult> {
     if (signal.aborted) throw abortErrorFrom(signal);
     let response: Dispatcher.ResponseData;
     try {
+      const headers = deps.headers();
       response = await deps.dispatcher.request({
         method: "POST",
-        path: deps.path,
+        path: deps.path(request.model),
         headers: options.traceparent ? { ...headers, traceparent: options.traceparent } : headers,
         body: JSON.stringify({
           model: request.model,

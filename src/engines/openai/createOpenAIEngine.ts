@@ -1,6 +1,9 @@
 import { Pool } from "undici";
-import type { OpenAIEngineConfig } from "../../config/schema.js";
-import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
+import type { AzureEngineConfig, OpenAIEngineConfig } from "../../config/schema.js";
+import type { ChatRequest, Engine, EngineStatus, EngineType, StreamOptions, StreamPart } from "../spec.js";
+import { createKeyPool } from "../keys/createKeyPool.js";
+import { rotateKeysOnRateLimit } from "../keys/rotateKeysOnRateLimit.js";
+import { isUpstreamRateLimit } from "./mapUpstreamError.js";
 import { createOpenAIEmbeddings } from "./createOpenAIEmbeddings.js";
 import { streamCompletion } from "./streamCompletion.js";
 import { toOpenAIRequest } from "./toOpenAIRequest.js";
@@ -9,6 +12,9 @@ import { toOpenAIRequest } from "./toOpenAIRequest.js";
 export interface OpenAIEngineLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
+
+/** The configuration the OpenAI wire reads, whichever engine type carries it. */
+export type OpenAIWireConfig = OpenAIEngineConfig | AzureEngineConfig;
 
 export interface OpenAIEngineOptions {
   logger?: OpenAIEngineLogger;
@@ -36,29 +42,63 @@ export interface OpenAIEngineOptions {
  */
 export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEngineOptions = {}): Engine {
   const endpoint = chatCompletionsUrl(config.baseUrl);
-  const path = endpoint.pathname + endpoint.search;
-  const pool = new Pool(endpoint.origin, {
+  const chatPath = endpoint.pathname + endpoint.search;
+  const embeddingsPath = siblingPath(endpoint, "embeddings");
+  const wire: OpenAIWire = {
+    type: "openai",
+    origin: endpoint.origin,
+    chatPath: () => chatPath,
+    embeddingsPath: () => embeddingsPath,
+    credential: (key) => ["authorization", `Bearer ${key}`],
+  };
+  return createOpenAIWireEngine(wire, config, options);
+}
+
+/**
+ * Where and how an OpenAI-wire engine sends its calls: OpenAI-compatible servers take every model on one path
+ * with a bearer token; Azure takes one deployment path per model and an `api-key` header.
+ */
+export interface OpenAIWire {
+  type: EngineType;
+  origin: string;
+  chatPath(model: string): string;
+  embeddingsPath(model: string): string;
+  /** The header that carries a key. */
+  credential(key: string): [name: string, value: string];
+}
+
+export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfig, options: OpenAIEngineOptions = {}): Engine {
+  const pool = new Pool(wire.origin, {
     connections: config.connections,
     pipelining: 1,
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
   });
-  const headers = upstreamHeaders(config, "text/event-stream");
-  const wholeHeaders = upstreamHeaders(config, "application/json");
+  const keys = config.apiKeys ?? (config.apiKey ? [config.apiKey] : []);
+  // Per key, the headers of a streamed and of a whole call, built once (one set without a key when there is none).
+  const headersOfKey = (key: string | undefined) => ({
+    stream: upstreamHeaders(config, wire, key, "text/event-stream"),
+    whole: upstreamHeaders(config, wire, key, "application/json"),
+  });
+  const firstHeaders = headersOfKey(keys[0]);
+  const keyHeaders = [firstHeaders, ...keys.slice(1).map(headersOfKey)];
+  const headersFor = (keyIndex: number) => keyHeaders[keyIndex] ?? firstHeaders;
+  const keyPool = keys.length > 1 ? createKeyPool(keys.length) : undefined;
   // See the config's upstreamStreaming: a collecting consumer may get the answer in one piece.
   const wholeWhenCoalesced = config.upstreamStreaming === "client";
   const logger = options.logger;
   // Some upstreams echo the credential they rejected; it must not travel on in a message, cause or log.
-  const redact = (text: string) => withoutKey(text, config.apiKey);
+  const redact = (text: string) => withoutKeys(text, keys);
   let inFlight = 0;
   let closing: Promise<void> | undefined;
 
-  function stream(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions): AsyncIterableIterator<StreamPart> {
+  function open(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions, keyIndex: number): AsyncIterableIterator<StreamPart> {
     const whole = wholeWhenCoalesced && coalesce === true;
-    const callHeaders = whole ? wholeHeaders : headers;
+    const { stream: streamHeaders, whole: wholeHeaders } = headersFor(keyIndex);
+    const callHeaders = whole ? wholeHeaders : streamHeaders;
     return streamCompletion({
       dispatcher: pool,
-      path,
+      path: wire.chatPath(request.model),
       headers: traceparent ? { ...callHeaders, traceparent } : callHeaders,
       body: JSON.stringify(toOpenAIRequest(request, !whole)),
       signal,
@@ -74,20 +114,30 @@ export function createOpenAIEngine(config: OpenAIEngineConfig, options: OpenAIEn
     });
   }
 
+  function stream(request: ChatRequest, streamOptions: StreamOptions): AsyncIterableIterator<StreamPart> {
+    if (keyPool === undefined) return open(request, streamOptions, 0);
+    return rotateKeysOnRateLimit((keyIndex) => open(request, streamOptions, keyIndex), streamOptions.signal, {
+      pool: keyPool,
+      cooldownMs: config.keyCooldownMs,
+      isRateLimit: isUpstreamRateLimit,
+      onCooledDown: (keyIndex, forMs) => logger?.warn({ key: keyIndex, cooldownMs: forMs }, "API key rate limited: set aside, the call goes on with the next key"),
+    });
+  }
+
   const embeddings =
     config.embeddingModels.length === 0
       ? undefined
       : createOpenAIEmbeddings(config, {
           dispatcher: pool,
-          path: siblingPath(endpoint, "embeddings"),
-          headers,
+          path: (model) => wire.embeddingsPath(model),
+          headers: () => headersFor(keyPool?.take(Date.now()) ?? 0).whole,
           logger,
           redact,
         });
 
   return {
     name: config.name,
-    type: "openai",
+    type: wire.type,
     models: Object.freeze([...config.models]),
     embeddings,
     stream,
@@ -113,15 +163,20 @@ function siblingPath(chat: URL, name: string): string {
   return url.pathname + url.search;
 }
 
-function upstreamHeaders(config: OpenAIEngineConfig, accept: string): Record<string, string> {
+function upstreamHeaders(config: OpenAIWireConfig, wire: OpenAIWire, key: string | undefined, accept: string): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
   headers["content-type"] = "application/json";
   headers.accept = accept;
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  if (key) {
+    const [name, value] = wire.credential(key);
+    headers[name] = value;
+  }
   return headers;
 }
 
-function withoutKey(text: string, apiKey: string | undefined): string {
-  return apiKey && text.includes(apiKey) ? text.split(apiKey).join("[redacted]") : text;
+function withoutKeys(text: string, keys: readonly string[]): string {
+  let out = text;
+  for (const key of keys) if (out.includes(key)) out = out.split(key).join("[redacted]");
+  return out;
 }

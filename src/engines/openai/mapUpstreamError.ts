@@ -71,3 +71,8 @@ function readErrorBody(body: string): { message: string | undefined; param: stri
     param: typeof param === "string" && param.length > 0 ? param : undefined,
   };
 }
+
+/** A 429 from the upstream: a refusal of the key's rate, which another key of the same engine may not meet. */
+export function isUpstreamRateLimit(error: unknown): error is GatewayError {
+  return error instanceof GatewayError && error.code === "engine_overloaded" && (error.cause as { status?: unknown } | undefined)?.status === 429;
+}
