@@ -52,7 +52,10 @@ export function requestDigest(input: DigestInput): string {
 }
 
 function messageTuple(message: ChatMessage): unknown[] {
-  return [message.role, message.content, message.name ?? null, message.toolCallId ?? null, freeForm(message.toolCalls)];
+  const tuple: unknown[] = [message.role, message.content, message.name ?? null, message.toolCallId ?? null, freeForm(message.toolCalls)];
+  // Only when present, so the keys of text-only requests stay what they were.
+  if (message.images !== undefined && message.images.length > 0) tuple.push(message.images.map((image) => [image.mediaType, image.data]));
+  return tuple;
 }
 
 /** Client-shaped JSON, keys sorted (a string, so the tuple around it stays plain); null when absent. */

@@ -12,9 +12,19 @@ export interface ToolCall {
   function: { name: string; arguments: string };
 }
 
+/** An image a user message carries, as base64 bytes; engines that cannot see images refuse the request. */
+export interface ImageInput {
+  /** `image/png`, `image/jpeg`, `image/gif` or `image/webp`. */
+  mediaType: string;
+  /** The bytes in base64. */
+  data: string;
+}
+
 export interface ChatMessage {
   role: Role;
   content: string | null;
+  /** Images after the text of a user message. */
+  images?: ImageInput[];
   name?: string;
   toolCalls?: ToolCall[];
   toolCallId?: string;

@@ -8,6 +8,9 @@ import type { ChatMessage, ToolDefinition } from "../engines/spec.js";
 
 const BYTES_PER_TOKEN = 4;
 const TOKENS_PER_MESSAGE = 4;
+// What a full-size image costs on the hosted vision models (Anthropic caps an image near 1,600 tokens): the
+// reservation assumes the worst, since the pixels are not decoded here.
+const TOKENS_PER_IMAGE = 1600;
 
 export function estimateTokens(bytes: number): number {
   return Math.ceil(Math.max(0, bytes) / BYTES_PER_TOKEN);
@@ -18,6 +21,7 @@ export function estimatePromptTokens(messages: readonly ChatMessage[], tools?: r
   let bytes = tools === undefined || tools.length === 0 ? 0 : Buffer.byteLength(JSON.stringify(tools));
   for (const message of messages) {
     bytes += Buffer.byteLength(message.content ?? "");
+    if (message.images !== undefined) bytes += message.images.length * TOKENS_PER_IMAGE * BYTES_PER_TOKEN;
     for (const call of message.toolCalls ?? []) bytes += Buffer.byteLength(call.function.name) + Buffer.byteLength(call.function.arguments);
   }
   return estimateTokens(bytes) + TOKENS_PER_MESSAGE * messages.length;

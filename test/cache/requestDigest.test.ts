@@ -27,6 +27,8 @@ test("every field that can change the answer changes the digest", () => {
     { ...base, request: { ...base.request, tools: [{ type: "function" as const, function: { name: "f" } }] } },
     { ...base, request: { ...base.request, toolChoice: "none" } },
     { ...base, request: { ...base.request, extra: { user: "x" } } },
+    { ...base, request: { ...base.request, messages: [{ role: "user" as const, content: "Hi", images: [{ mediaType: "image/png", data: "iVBORw0KGgo=" }] }] } },
+    { ...base, request: { ...base.request, messages: [{ role: "user" as const, content: "Hi", images: [{ mediaType: "image/png", data: "R0lGODlhAQ==" }] }] } },
     {
       ...base,
       request: {

@@ -290,3 +290,31 @@ test("an upstream failure before the answer is an error response; a failure mid-
   const sdkStream = client.messages.stream({ model: "mock-model", max_tokens: 20, messages: [{ role: "user", content: "hi" }] });
   await assert.rejects(sdkStream.finalMessage(), (error: unknown) => error instanceof Anthropic.APIError);
 });
+
+test("a base64 image block reaches an OpenAI-wire engine as an image_url data part; an image by URL is refused", async () => {
+  const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+  const message = await client.messages.create({
+    model: "mock-model",
+    max_tokens: 16,
+    messages: [{ role: "user", content: [{ type: "text", text: "What is in the picture?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: png } }] }],
+  });
+  assert.equal(message.type, "message");
+  assert.deepEqual(mock.requests[0]?.body.messages, [
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "What is in the picture?" },
+        { type: "image_url", image_url: { url: `data:image/png;base64,${png}` } },
+      ],
+    },
+  ]);
+
+  const byUrl = await postJson(
+    `${gateway.url}/v1/messages`,
+    { model: "mock-model", max_tokens: 5, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://example.com/cat.png" } }] }] },
+    { "x-api-key": userKey },
+  );
+  assert.equal(byUrl.status, 400);
+  assert.match(((await byUrl.json()) as { error: { message: string } }).error.message, /messages\[0\]\.content\[0\]\.source: send images as base64/);
+  assert.equal(mock.requests.length, 1);
+});

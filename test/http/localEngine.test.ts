@@ -82,3 +82,19 @@ test("tools are refused by the local engine with a clear 400", async () => {
     (error: InstanceType<typeof OpenAI.APIError>) => error.status === 400 && error.code === "invalid_request",
   );
 });
+
+test("images are refused by the local engine with a clear 400 (a text model would answer as if they were not there)", async () => {
+  const response = await fetch(`${gateway.url}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "gguf/default",
+      max_tokens: 8,
+      messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }, { type: "text", text: "what is this?" }] }],
+    }),
+  });
+  assert.equal(response.status, 400);
+  const body = (await response.json()) as { error: { type: string; message: string } };
+  assert.equal(body.error.type, "invalid_request_error");
+  assert.match(body.error.message, /does not take images/);
+});

@@ -3,9 +3,9 @@
  * `tool_result` blocks become `tool` messages (before the turn's text, as the results answer the assistant's
  * calls); an assistant turn's `tool_use` blocks become its tool calls, their `input` as JSON text. What no engine
  * behind the contract can carry is refused with a 400 naming the field, never silently dropped: server tools,
- * documents. `thinking` blocks the client sends back are its own record of earlier reasoning and are left out.
+ * documents, images by URL. Base64 images ride on the user message for the engine to take or refuse. `thinking` blocks the client sends back are its own record of earlier reasoning and are left out.
  */
-import type { ChatMessage, ChatRequest, ToolDefinition } from "../../engines/spec.js";
+import type { ChatMessage, ChatRequest, ImageInput, ToolDefinition } from "../../engines/spec.js";
 import { GatewayError } from "../../errors.js";
 import type { ContentBlockParam, CountTokensBody, MessageParam, MessagesBody } from "./messagesSchema.js";
 
@@ -44,6 +44,7 @@ function toChatMessages(message: MessageParam, index: number): ChatMessage[] {
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
   const out: ChatMessage[] = [];
   const texts: string[] = [];
+  const images: ImageInput[] = [];
   const calls: NonNullable<ChatMessage["toolCalls"]> = [];
   message.content.forEach((block, blockIndex) => {
     const param = `messages[${index}].content[${blockIndex}]`;
@@ -55,6 +56,10 @@ function toChatMessages(message: MessageParam, index: number): ChatMessage[] {
         if (message.role !== "assistant") throw refused(param, "tool_use blocks belong to assistant turns");
         if (!block.id || !block.name) throw refused(param, "a tool_use block needs an id and a name");
         calls.push({ id: block.id, type: "function", function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+        return;
+      case "image":
+        if (message.role !== "user") throw refused(param, "image blocks belong to user turns");
+        images.push(imageOf(block, param));
         return;
       case "tool_result":
         if (message.role !== "user") throw refused(param, "tool_result blocks belong to user turns");
@@ -70,10 +75,26 @@ function toChatMessages(message: MessageParam, index: number): ChatMessage[] {
     const turn: ChatMessage = { role: "assistant", content: texts.length > 0 ? texts.join("") : null };
     if (calls.length > 0) turn.toolCalls = calls;
     if (turn.content !== null || calls.length > 0) out.push(turn);
-  } else if (texts.length > 0) {
-    out.push({ role: "user", content: texts.join("") });
+  } else if (texts.length > 0 || images.length > 0) {
+    const turn: ChatMessage = { role: "user", content: texts.join("") };
+    if (images.length > 0) turn.images = images;
+    out.push(turn);
   }
   return out;
+}
+
+const imageTypes = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+function imageOf(block: ContentBlockParam, param: string): ImageInput {
+  const source = block.source;
+  // The gateway does not fetch URLs on a client's behalf: the bytes come in the request.
+  if (source?.type !== "base64" || typeof source.data !== "string" || source.data === "") {
+    throw refused(`${param}.source`, 'send images as base64 (source.type "base64" with data)');
+  }
+  if (source.media_type === undefined || !imageTypes.has(source.media_type)) {
+    throw refused(`${param}.source.media_type`, "an image is image/png, image/jpeg, image/gif or image/webp");
+  }
+  return { mediaType: source.media_type, data: source.data };
 }
 
 function toolResultText(block: ContentBlockParam, param: string): string {

@@ -114,6 +114,10 @@ export function createLocalEngine(config: LocalEngineConfig, options: LocalEngin
     if (request.tools?.length) {
       throw new GatewayError("invalid_request", `engine ${config.name} does not support tools`, { param: "tools" });
     }
+    // A text model would answer as if the image were not there.
+    if (request.messages.some((message) => message.images !== undefined && message.images.length > 0)) {
+      throw new GatewayError("invalid_request", `engine ${config.name} does not take images`, { param: "messages" });
+    }
     if (state.phase === "closed") throw new GatewayError("engine_unavailable", state.reason, { retryable: true });
     if (signal.aborted) throw abortErrorFrom(signal);
     const link = linkSignals(signal, closing.signal);

@@ -31,9 +31,17 @@ export function toOpenAIRequest(request: ChatRequest, stream = true): Record<str
 }
 
 function toOpenAIMessage(message: ChatMessage): Record<string, unknown> {
-  const wire: Record<string, unknown> = { role: message.role, content: message.content };
+  const wire: Record<string, unknown> = { role: message.role, content: message.images?.length ? contentParts(message) : message.content };
   if (message.name !== undefined) wire.name = message.name;
   if (message.toolCalls !== undefined && message.toolCalls.length > 0) wire.tool_calls = message.toolCalls;
   if (message.toolCallId !== undefined) wire.tool_call_id = message.toolCallId;
   return wire;
+}
+
+/** Text and images as OpenAI's content parts, the images as data URLs. */
+function contentParts(message: ChatMessage): Array<Record<string, unknown>> {
+  const parts: Array<Record<string, unknown>> = [];
+  if (message.content) parts.push({ type: "text", text: message.content });
+  for (const image of message.images ?? []) parts.push({ type: "image_url", image_url: { url: `data:${image.mediaType};base64,${image.data}` } });
+  return parts;
 }
