@@ -10,7 +10,7 @@ import { runEngineContract } from "../../support/engineContract.js";
 import { startMockUpstream } from "../../support/mockUpstream.js";
 import { postJson } from "../../support/readSse.js";
 import { startGateway } from "../../support/startGateway.js";
-import { helloRequest, streamAll } from "../openai/openAIEngineFixture.js";
+import { helloRequest, mockFaults, streamAll } from "../openai/openAIEngineFixture.js";
 
 const originOf = (mockUrl: string) => mockUrl.replace(/\/v1$/, "");
 
@@ -24,12 +24,13 @@ runEngineContract("azure", async () => {
   return {
     engine,
     request: helloRequest,
+    faults: mockFaults(mock),
     async dispose() {
       await engine.close();
       await mock.close();
     },
   };
-});
+}, { upstream: true });
 
 test("azure: a model's deployment path with api-version, the key in api-key, no bearer token", async () => {
   const mock = await startMockUpstream();

@@ -1,6 +1,7 @@
 import { openAIEngineSchema, type OpenAIEngineConfig } from "../../../src/config/schema.js";
 import { createOpenAIEngine, type OpenAIEngineOptions } from "../../../src/engines/openai/createOpenAIEngine.js";
 import type { ChatRequest, Engine, StreamPart } from "../../../src/engines/spec.js";
+import type { UpstreamFaults } from "../../support/engineContract.js";
 import { startMockUpstream, type MockUpstream } from "../../support/mockUpstream.js";
 
 export interface OpenAIEngineFixture {
@@ -41,4 +42,14 @@ export async function streamAll(engine: Engine, request: ChatRequest = helloRequ
   const parts: StreamPart[] = [];
   for await (const part of engine.stream(request, { signal })) parts.push(part);
   return parts;
+}
+
+/** The contract's faults on the OpenAI-format mock. */
+export function mockFaults(mock: MockUpstream): UpstreamFaults {
+  const chunks = ["Hello ", "there, ", "friend."];
+  return {
+    rateLimited: (retryAfterSeconds) => (mock.script = () => ({ status: 429, errorMessage: "slow down", retryAfter: String(retryAfterSeconds) })),
+    cutAfterText: () => (mock.script = () => ({ chunks, dropAfterChunks: 1 })),
+    malformedAfterText: () => (mock.script = () => ({ chunks, malformedAfterChunks: 1 })),
+  };
 }
