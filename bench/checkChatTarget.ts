@@ -1,6 +1,7 @@
 /**
  * One plain and one streamed request before measuring: a misconfigured variant (401, 404, a stream that never
- * ends in [DONE]) should stop the benchmark at once, not show up as a suspiciously fast row.
+ * ends in [DONE], or in `message_stop` on Anthropic's /v1/messages) should stop the benchmark at once, not show
+ * up as a suspiciously fast row.
  */
 import { request } from "undici";
 import type { ChatTarget } from "./chatTarget.js";
@@ -9,12 +10,13 @@ export async function checkChatTarget(name: string, target: ChatTarget): Promise
   const url = `${target.origin}${target.path}`;
   const plain = await request(url, { method: "POST", headers: target.headers, body: target.plainBody });
   const plainText = await plain.body.text();
-  if (plain.statusCode !== 200 || !plainText.includes('"choices"')) {
+  const messages = target.path === "/v1/messages";
+  if (plain.statusCode !== 200 || !plainText.includes(messages ? '"type":"message"' : '"choices"')) {
     throw new Error(`${name}: a plain request answered ${plain.statusCode}: ${plainText.slice(0, 500)}`);
   }
   const stream = await request(url, { method: "POST", headers: target.headers, body: target.streamBody });
   const streamText = await stream.body.text();
-  if (stream.statusCode !== 200 || !streamText.includes("data: [DONE]")) {
+  if (stream.statusCode !== 200 || !streamText.includes(messages ? "event: message_stop" : "data: [DONE]")) {
     throw new Error(`${name}: a streamed request answered ${stream.statusCode}: ${streamText.slice(0, 500)}`);
   }
 }
