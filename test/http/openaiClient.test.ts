@@ -129,3 +129,19 @@ test("a stream that dies midway ends with an error event, never a silent [DONE]"
   }, /upstream/);
   assert.ok(text.length > 0, "the first chunks arrived before the failure");
 });
+
+test("an image_url part with a base64 data URL reaches the engine as sent; an http URL is refused with 400", async () => {
+  const url = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+  await client.chat.completions.create({
+    model: "mock-model",
+    messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url } }] }],
+  });
+  assert.deepEqual(mock.requests[0]?.body.messages, [
+    { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url } }] },
+  ]);
+  await assert.rejects(
+    client.chat.completions.create({ model: "mock-model", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] }),
+    (error: InstanceType<typeof OpenAI.APIError>) => error.status === 400 && error.code === "invalid_request" && /base64 data URLs/.test(error.message),
+  );
+  assert.equal(mock.requests.length, 1);
+});

@@ -3,7 +3,11 @@ import { Type, type Static } from "@sinclair/typebox";
 const nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Number> | ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Boolean>>(schema: T) =>
   Type.Optional(Type.Union([schema, Type.Null()]));
 
-const contentPart = Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) });
+const contentPart = Type.Object({
+  type: Type.String(),
+  text: Type.Optional(Type.String()),
+  image_url: Type.Optional(Type.Object({ url: Type.String(), detail: Type.Optional(Type.String()) })),
+});
 
 const toolCall = Type.Object({
   id: Type.String(),
@@ -36,7 +40,7 @@ export const chatCompletionBody = Type.Object(
       minLength: 1,
       description: "A route, `engine/model`, a model id served by exactly one engine, an engine name (its first model), or `auto`",
     }),
-    messages: Type.Array(message, { minItems: 1, description: "Text content only; other content parts are rejected" }),
+    messages: Type.Array(message, { minItems: 1, description: "Text parts, and image_url parts with base64 data URLs; other content parts are rejected" }),
     stream: nullable(Type.Boolean()),
     stream_options: Type.Optional(
       Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean({ description: "Adds a last chunk with the usage" })) }), Type.Null()]),

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest } from "../../engines/spec.js";
+import type { ChatMessage, ChatRequest, ImageInput } from "../../engines/spec.js";
 import { GatewayError } from "../../errors.js";
 import type { ChatCompletionBody } from "./chatCompletionSchema.js";
 
@@ -32,23 +32,40 @@ export function toChatRequest(body: ChatCompletionBody): Omit<ChatRequest, "mode
 }
 
 function toChatMessage(message: ChatCompletionBody["messages"][number], index: number): ChatMessage {
-  const out: ChatMessage = { role: message.role === "developer" ? "system" : message.role, content: textOf(message.content, index) };
+  const { text, images } = contentOf(message.content, index);
+  const out: ChatMessage = { role: message.role === "developer" ? "system" : message.role, content: text };
+  if (images.length > 0) {
+    if (message.role !== "user") throw new GatewayError("invalid_request", "image parts belong to user messages", { param: `messages[${index}].content` });
+    out.images = images;
+  }
   if (message.name !== undefined) out.name = message.name;
   if (message.tool_calls) out.toolCalls = message.tool_calls;
   if (message.tool_call_id !== undefined) out.toolCallId = message.tool_call_id;
   return out;
 }
 
-function textOf(content: ChatCompletionBody["messages"][number]["content"], index: number): string | null {
-  if (content === undefined || content === null || typeof content === "string") return content ?? null;
-  return content
-    .map((part, partIndex) => {
-      if (part.type !== "text" || typeof part.text !== "string") {
-        throw new GatewayError("invalid_request", `content part type "${part.type}" is not supported; send text parts`, {
-          param: `messages[${index}].content[${partIndex}]`,
-        });
+const dataUrl = /^data:(image\/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=]+)$/;
+
+function contentOf(content: ChatCompletionBody["messages"][number]["content"], index: number): { text: string | null; images: ImageInput[] } {
+  if (content === undefined || content === null || typeof content === "string") return { text: content ?? null, images: [] };
+  const images: ImageInput[] = [];
+  const texts: string[] = [];
+  content.forEach((part, partIndex) => {
+    const param = `messages[${index}].content[${partIndex}]`;
+    if (part.type === "text" && typeof part.text === "string") {
+      texts.push(part.text);
+      return;
+    }
+    if (part.type === "image_url" && part.image_url !== undefined) {
+      // The gateway does not fetch URLs on a client's behalf: the bytes come in the request.
+      const match = dataUrl.exec(part.image_url.url);
+      if (match === null) {
+        throw new GatewayError("invalid_request", "send images as base64 data URLs (data:image/png;base64,…); other URLs are not fetched", { param });
       }
-      return part.text;
-    })
-    .join("");
+      images.push({ mediaType: match[1] as string, data: match[2] as string });
+      return;
+    }
+    throw new GatewayError("invalid_request", `content part type "${part.type}" is not supported; send text or image_url parts`, { param });
+  });
+  return { text: texts.join(""), images };
 }
