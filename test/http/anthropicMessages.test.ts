@@ -318,3 +318,23 @@ test("a base64 image block reaches an OpenAI-wire engine as an image_url data pa
   assert.match(((await byUrl.json()) as { error: { message: string } }).error.message, /messages\[0\]\.content\[0\]\.source: send images as base64/);
   assert.equal(mock.requests.length, 1);
 });
+
+test("the OpenAI API's policies hold on /v1/messages: a key's rpm limit answers rate_limit_error, and each call is in the ledger", async () => {
+  const created = await postJson(`${gateway.url}/api/v2/admin/keys`, { name: "limited", userId: "grace", rpm: 1 }, { authorization: `Bearer ${adminKey}` });
+  const limitedKey = ((await created.json()) as { key: string }).key;
+  const limited = new Anthropic({ baseURL: gateway.url, apiKey: limitedKey, maxRetries: 0 });
+  mock.script = () => ({ text: "counted", usage: { prompt_tokens: 5, completion_tokens: 1 } });
+  await limited.messages.create({ model: "mock-model", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
+  await assert.rejects(limited.messages.create({ model: "mock-model", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }), (error: unknown) => {
+    assert.ok(error instanceof Anthropic.RateLimitError);
+    assert.equal((error.error as { error: { type: string } }).error.type, "rate_limit_error");
+    assert.ok(Number(error.headers?.get("retry-after")) > 0);
+    return true;
+  });
+  const usage = await fetch(`${gateway.url}/api/v2/usage`, { headers: { authorization: `Bearer ${limitedKey}` } });
+  const rows = ((await usage.json()) as { data: Array<{ engine: string; model: string; inputTokens: number; outputTokens: number; status: string }> }).data;
+  assert.deepEqual(
+    rows.filter((row) => row.status === "complete").map((row) => [row.engine, row.model, row.inputTokens, row.outputTokens]),
+    [["vllm", "mock-model", 5, 1]],
+  );
+});
