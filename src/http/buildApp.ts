@@ -41,6 +41,7 @@ import { serverOptions, type ServerOptions } from "./serverOptions.js";
 import { requestDeadline } from "./requestDeadline.js";
 import { compression } from "./compression.js";
 import { messagesRoute } from "./routes/messagesRoute.js";
+import { responsesRoute } from "./routes/responsesRoute.js";
 import type { FeaturesConfig } from "../config/operationsSchema.js";
 import type { RedisClient } from "../redis/createRedisClient.js";
 import type { FastifyOtelInstrumentation } from "@fastify/otel";
@@ -190,6 +191,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const completions = deps.completions ?? createChatCompletions({ router: deps.router, meter, metrics, cache: deps.cache });
     chatCompletionsRoute(scope, { completions, signals: deps.signals });
     messagesRoute(scope, { completions, signals: deps.signals, router: deps.router });
+    responsesRoute(scope, { completions, signals: deps.signals });
     embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());

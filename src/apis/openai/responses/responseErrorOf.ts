@@ -1,0 +1,11 @@
+/**
+ * A failure after the stream started, as a failed response's `error`. The API's clients know a closed set of
+ * codes (ResponseError); of the gateway's, only a rate limit has its own there, and everything else that can
+ * break a started stream (an upstream fault, a timeout, an engine gone) is the server's side: `server_error`.
+ */
+import type { GatewayError } from "../../../errors.js";
+import type { ResponseFailure } from "./responseEvents.js";
+
+export function responseErrorOf(error: GatewayError): ResponseFailure {
+  return { code: error.code === "rate_limited" ? "rate_limit_exceeded" : "server_error", message: error.message };
+}
