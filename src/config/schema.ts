@@ -160,7 +160,68 @@ export const localEngineSchema = z
   })
   .strict();
 
-export const engineSchema = z.discriminatedUnion("type", [openAIEngineSchema, azureEngineSchema, localEngineSchema]);
+/** Google's Generative Language API, spoken natively (`models/{model}:streamGenerateContent`), key in `x-goog-api-key`. */
+export const geminiEngineSchema = z
+  .object({
+    name: engineName,
+    type: z.literal("gemini"),
+    baseUrl: z.url().default("https://generativelanguage.googleapis.com/v1beta"),
+    apiKey: z.string().optional(),
+    models: z.array(z.string().min(1)).min(1),
+    /** Extra headers for every upstream request. */
+    headers: z.record(z.string(), z.string()).default({}),
+    maxConcurrency: positiveInt.default(20),
+    /** Keep-alive connections kept to the upstream origin. */
+    connections: positiveInt.default(64),
+    ...policyFields,
+  })
+  .strict();
+
+/** Anthropic's Messages API, spoken natively (`/v1/messages`), key in `x-api-key`. */
+export const anthropicEngineSchema = z
+  .object({
+    name: engineName,
+    type: z.literal("anthropic"),
+    baseUrl: z.url().default("https://api.anthropic.com"),
+    apiKey: z.string().optional(),
+    /** Sent as the `anthropic-version` header. */
+    anthropicVersion: z.string().min(1).default("2023-06-01"),
+    models: z.array(z.string().min(1)).min(1),
+    /** Extra headers for every upstream request (e.g. `anthropic-beta`). */
+    headers: z.record(z.string(), z.string()).default({}),
+    maxConcurrency: positiveInt.default(20),
+    /** Keep-alive connections kept to the upstream origin. */
+    connections: positiveInt.default(64),
+    /** Anthropic requires max_tokens: what a request that sets none asks for. */
+    defaultMaxTokens: positiveInt.default(4096),
+    ...policyFields,
+  })
+  .strict();
+
+/** Amazon Bedrock Runtime's Converse API (`ConverseStream`), SigV4-signed by the AWS SDK. */
+export const bedrockEngineSchema = z
+  .object({
+    name: engineName,
+    type: z.literal("bedrock"),
+    /** Required here: the SDK's own region lookup would make the config depend on the environment unseen. */
+    region: z.string().min(1),
+    /** A VPC endpoint or a test server, instead of bedrock-runtime.{region}.amazonaws.com. */
+    endpoint: z.url().optional(),
+    /** Model ids or inference profile ids. */
+    models: z.array(z.string().min(1)).min(1),
+    maxConcurrency: positiveInt.default(20),
+    /** Converse requires maxTokens for some models: what a request that sets none asks for. */
+    defaultMaxTokens: positiveInt.default(4096),
+    /** Static credentials; without them the SDK's default chain (env, profile, web identity, ECS/IMDS). */
+    credentials: z
+      .object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    ...policyFields,
+  })
+  .strict();
+
+export const engineSchema = z.discriminatedUnion("type", [openAIEngineSchema, azureEngineSchema, localEngineSchema, geminiEngineSchema, anthropicEngineSchema, bedrockEngineSchema]);
 
 export const configSchema = z
   .object({
@@ -323,6 +384,9 @@ export type EngineConfig = z.infer<typeof engineSchema>;
 export type OpenAIEngineConfig = z.infer<typeof openAIEngineSchema>;
 export type AzureEngineConfig = z.infer<typeof azureEngineSchema>;
 export type LocalEngineConfig = z.infer<typeof localEngineSchema>;
+export type BedrockEngineConfig = z.infer<typeof bedrockEngineSchema>;
+export type GeminiEngineConfig = z.infer<typeof geminiEngineSchema>;
+export type AnthropicEngineConfig = z.infer<typeof anthropicEngineSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
 export type RetryConfig = z.infer<typeof retrySchema>;

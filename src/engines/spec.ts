@@ -96,7 +96,7 @@ export interface EngineStatus {
   queued: number;
 }
 
-export type EngineType = "openai" | "azure" | "local";
+export type EngineType = "openai" | "azure" | "local" | "gemini" | "anthropic" | "bedrock";
 
 /** An embeddings call. Token arrays are taken only by engines that say so (`embeddingTokenInput`). */
 export interface EmbeddingRequest {

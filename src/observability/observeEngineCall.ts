@@ -50,7 +50,7 @@ export interface EngineCallWatch {
 }
 
 /** What the gen_ai.system attribute names (OpenTelemetry's well-known values where there is one), or the local runtime. */
-export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", azure: "az.ai.openai", local: "llama.cpp" };
+export const genAiSystem: Readonly<Record<EngineType, string>> = { openai: "openai", azure: "az.ai.openai", local: "llama.cpp", gemini: "gcp.gemini", anthropic: "anthropic", bedrock: "aws.bedrock" };
 
 export function watchEngineCall(observers: EngineCallObservers, call: EngineCall, timing: CallTiming | undefined): EngineCallWatch {
   const { metrics, logger, tracer } = observers;

@@ -354,8 +354,13 @@ test("errors come in OpenAI's envelope: a missing model, previous_response_id, h
       model: "mock-model",
       input: [{ role: "user", content: [{ type: "input_text", text: "what is this?" }, { type: "input_image", image_url: "https://example.com/a.png", detail: "auto" }] }],
     },
-    "input[0].content[1]",
-    /content of type "input_image" is not supported/,
+    "input[0].content[1].image_url",
+    /send images as base64 data URLs/,
+  );
+  await refusedWith(
+    { model: "mock-model", input: [{ role: "user", content: [{ type: "input_file", file_id: "file_1" }] }] },
+    "input[0].content[0]",
+    /content of type "input_file" is not supported/,
   );
   await refusedWith({ model: "mock-model", input: [{ type: "item_reference", id: "msg_1" }] }, "input[0]", /stored responses/);
   assert.equal(mock.requests.length, 0, "nothing reached the engine");
@@ -386,4 +391,17 @@ test("an upstream failure before the answer is an error response; a failure mid-
   const final = await client.responses.stream({ model: "mock-model", input: "hi" }).finalResponse();
   assert.equal(final.status, "failed", "the SDK's final response reports the failure");
   assert.match(final.error?.message ?? "", /upstream fell over/);
+});
+
+test("an input_image with a base64 data URL reaches the engine as an image with the message's text", async () => {
+  const url = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+  mock.script = () => ({ text: "a dot" });
+  const response = await client.responses.create({
+    model: "mock-model",
+    input: [{ role: "user", content: [{ type: "input_text", text: "what is this?" }, { type: "input_image", image_url: url, detail: "auto" }] }],
+  });
+  assert.equal(response.output_text, "a dot");
+  assert.deepEqual(mock.requests[0]?.body.messages, [
+    { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url } }] },
+  ]);
 });

@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequest, ImageInput } from "../../engines/spec.js";
 import { GatewayError } from "../../errors.js";
+import { imageFromDataUrl } from "../imageFromDataUrl.js";
 import type { ChatCompletionBody } from "./chatCompletionSchema.js";
 
 const interpreted = new Set([
@@ -44,8 +45,6 @@ function toChatMessage(message: ChatCompletionBody["messages"][number], index: n
   return out;
 }
 
-const dataUrl = /^data:(image\/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=]+)$/;
-
 function contentOf(content: ChatCompletionBody["messages"][number]["content"], index: number): { text: string | null; images: ImageInput[] } {
   if (content === undefined || content === null || typeof content === "string") return { text: content ?? null, images: [] };
   const images: ImageInput[] = [];
@@ -57,12 +56,11 @@ function contentOf(content: ChatCompletionBody["messages"][number]["content"], i
       return;
     }
     if (part.type === "image_url" && part.image_url !== undefined) {
-      // The gateway does not fetch URLs on a client's behalf: the bytes come in the request.
-      const match = dataUrl.exec(part.image_url.url);
-      if (match === null) {
+      const image = imageFromDataUrl(part.image_url.url);
+      if (image === undefined) {
         throw new GatewayError("invalid_request", "send images as base64 data URLs (data:image/png;base64,…); other URLs are not fetched", { param });
       }
-      images.push({ mediaType: match[1] as string, data: match[2] as string });
+      images.push(image);
       return;
     }
     throw new GatewayError("invalid_request", `content part type "${part.type}" is not supported; send text or image_url parts`, { param });

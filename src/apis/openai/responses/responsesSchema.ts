@@ -13,6 +13,7 @@ const contentPart = Type.Object({
   type: Type.String({ minLength: 1 }),
   text: Type.Optional(Type.String()),
   refusal: Type.Optional(Type.String()),
+  image_url: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 
 const inputItem = Type.Object(

@@ -7,7 +7,8 @@
  * references, `prompt` templates, background mode). `reasoning` items a client sends back are its record of an
  * earlier model's hidden reasoning, which a chat engine cannot take: they are left out.
  */
-import type { ChatMessage, ChatRequest, ToolDefinition } from "../../../engines/spec.js";
+import type { ChatMessage, ChatRequest, ImageInput, ToolDefinition } from "../../../engines/spec.js";
+import { imageFromDataUrl } from "../../imageFromDataUrl.js";
 import { GatewayError } from "../../../errors.js";
 import type { ContentPart, InputItem, ResponsesBody, ResponsesTool } from "./responsesSchema.js";
 
@@ -51,8 +52,11 @@ function addItem(messages: ChatMessage[], item: InputItem, index: number): void 
   switch (type) {
     case "message": {
       if (item.role === undefined) throw refused(`${param}.role`, "a message needs a role");
-      const content = messageText(item.content, item.role, param);
-      messages.push({ role: item.role === "developer" ? "system" : item.role, content });
+      const images: ImageInput[] = [];
+      const content = messageText(item.content, item.role, param, images);
+      const message: ChatMessage = { role: item.role === "developer" ? "system" : item.role, content };
+      if (images.length > 0) message.images = images;
+      messages.push(message);
       return;
     }
     case "function_call": {
@@ -77,13 +81,20 @@ function addItem(messages: ChatMessage[], item: InputItem, index: number): void 
   }
 }
 
-function messageText(content: InputItem["content"], role: NonNullable<InputItem["role"]>, param: string): string {
+/** The message's text; its `input_image` parts go into `images`. */
+function messageText(content: InputItem["content"], role: NonNullable<InputItem["role"]>, param: string, images: ImageInput[]): string {
   if (content === undefined) throw refused(`${param}.content`, "a message needs content");
   if (typeof content === "string") return content;
   return content
     .map((part, partIndex) => {
       const partParam = `${param}.content[${partIndex}]`;
       if (part.type === "input_text" || part.type === "output_text") return textOf(part, partParam);
+      if (part.type === "input_image" && role === "user") {
+        const image = typeof part.image_url === "string" ? imageFromDataUrl(part.image_url) : undefined;
+        if (image === undefined) throw refused(`${partParam}.image_url`, "send images as base64 data URLs (data:image/png;base64,…); other URLs and file ids are not fetched");
+        images.push(image);
+        return "";
+      }
       // An assistant turn the client sends back may hold the model's refusal: it is what the model said.
       if (part.type === "refusal" && role === "assistant") return part.refusal ?? "";
       throw refused(partParam, `content of type "${part.type}" is not supported; send text`);

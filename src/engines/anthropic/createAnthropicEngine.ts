@@ -1,0 +1,105 @@
+import { Pool } from "undici";
+import type { AnthropicEngineConfig } from "../../config/schema.js";
+import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
+import { streamMessages } from "./streamMessages.js";
+import { toAnthropicRequest } from "./toAnthropicRequest.js";
+
+/** Structurally a subset of pino's logger, so the composition root can pass a child logger straight in. */
+export interface AnthropicEngineLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface AnthropicEngineOptions {
+  logger?: AnthropicEngineLogger;
+  /** Longest wait for response headers (undici's default: 300 s). The policy layer's TTFT timeout is tighter. */
+  headersTimeoutMs?: number;
+  /** Longest silence between body chunks (undici's default: 300 s). */
+  bodyTimeoutMs?: number;
+}
+
+/**
+ * An engine speaking Anthropic's Messages API natively (`POST {baseUrl}/v1/messages`, streamed). Every call
+ * streams, a collecting consumer's too, so a time-to-first-token limit always applies.
+ *
+ * What the router can rely on (it may fall back only before the first part, reading `code` and `retryable`):
+ * - Thrown before any part, `retryable: true`: engine_unavailable (unreachable, reset or closed before headers),
+ *   engine_timeout (no headers in time, 408), engine_overloaded (429, and 529 "overloaded", with
+ *   retryAfterSeconds when sent; an in-band overloaded_error or rate_limit_error event), upstream_error (5xx;
+ *   a stream cut, malformed, in-band `error` event or end without message_stop before any output).
+ * - Thrown before any part, `retryable: false`: invalid_request (the request is at fault: 400/404/413/422, or it
+ *   cannot be put in Anthropic's terms, such as tool call arguments that are not JSON) and upstream_error for a
+ *   rejected API key (401/403) or an unexpected status.
+ * - After the first part nothing is retryable. A malformed event, an in-band `error` event or an end without
+ *   message_stop arrive as a terminal `error` part (upstream_error); a lost connection (upstream_error) or a
+ *   silent upstream (engine_timeout) are thrown. A connection lost after message_stop is a complete answer.
+ * - A fired signal rejects with an AbortError, never a GatewayError, and closes the upstream connection.
+ */
+export function createAnthropicEngine(config: AnthropicEngineConfig, options: AnthropicEngineOptions = {}): Engine {
+  const endpoint = messagesUrl(config.baseUrl);
+  const path = endpoint.pathname + endpoint.search;
+  const pool = new Pool(endpoint.origin, {
+    connections: config.connections,
+    pipelining: 1,
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+  });
+  const headers = upstreamHeaders(config);
+  const key = config.apiKey;
+  // An upstream may echo the credential it rejected; it must not travel on in a message, cause or log.
+  const redact = (text: string) => (key && text.includes(key) ? text.split(key).join("[redacted]") : text);
+  const logger = options.logger;
+  let inFlight = 0;
+  let closing: Promise<void> | undefined;
+
+  function stream(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions): AsyncIterable<StreamPart> {
+    return streamMessages({
+      dispatcher: pool,
+      path,
+      headers: traceparent ? { ...headers, traceparent } : headers,
+      body: () => JSON.stringify(toAnthropicRequest(request, config.defaultMaxTokens)),
+      signal,
+      coalesce: coalesce === true,
+      redact,
+      onUpstreamError: (status, error) => logger?.warn({ status, upstream: error.cause }, "upstream answered with an error"),
+      onBegin: () => {
+        inFlight++;
+      },
+      onSettled: () => {
+        inFlight--;
+      },
+    });
+  }
+
+  return {
+    name: config.name,
+    type: "anthropic",
+    models: Object.freeze([...config.models]),
+    stream,
+    // The routing layer's bulkhead holds maxConcurrency and the queue; what runs here is all there is.
+    status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
+    close() {
+      closing ??= pool.close();
+      return closing;
+    },
+  };
+}
+
+/**
+ * `{baseUrl}/v1/messages`, keeping a path prefix a proxy in front of Anthropic may need. A baseUrl that already
+ * ends in /v1 (as OpenAI-style base URLs do) is taken as meaning the same.
+ */
+function messagesUrl(baseUrl: string): URL {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "")}/v1/messages`;
+  return url;
+}
+
+function upstreamHeaders(config: AnthropicEngineConfig): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
+  headers["content-type"] = "application/json";
+  headers.accept = "text/event-stream";
+  headers["anthropic-version"] = config.anthropicVersion;
+  if (config.apiKey) headers["x-api-key"] = config.apiKey;
+  return headers;
+}

@@ -1,0 +1,87 @@
+import { Pool } from "undici";
+import type { GeminiEngineConfig } from "../../config/schema.js";
+import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
+import { streamGenerateContent } from "./streamGenerateContent.js";
+import { toGeminiRequest } from "./toGeminiRequest.js";
+
+/** Structurally a subset of pino's logger, so the composition root can pass a child logger straight in. */
+export interface GeminiEngineLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface GeminiEngineOptions {
+  logger?: GeminiEngineLogger;
+  /** Longest wait for response headers (undici's default: 300 s). The policy layer's TTFT timeout is tighter. */
+  headersTimeoutMs?: number;
+  /** Longest silence between body chunks (undici's default: 300 s). */
+  bodyTimeoutMs?: number;
+}
+
+/**
+ * An engine for Google's Generative Language API (Gemini), spoken natively: every call streams from
+ * `{baseUrl}/models/{model}:streamGenerateContent?alt=sse` with the key in `x-goog-api-key`.
+ *
+ * Failures follow the OpenAI engine's contract (see createOpenAIEngine): before any part, 429/RESOURCE_EXHAUSTED
+ * is a retryable engine_overloaded (with the Retry-After or RetryInfo delay), 5xx/UNAVAILABLE a retryable
+ * upstream_error, 400/404 an invalid_request with Google's message, 401/403 a final upstream_error; a cut,
+ * malformed or unfinished stream is a retryable upstream_error before output, and an `error` part or a thrown
+ * upstream_error after it. A fired signal rejects with an AbortError and closes the upstream connection.
+ */
+export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEngineOptions = {}): Engine {
+  const base = new URL(config.baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const pool = new Pool(base.origin, {
+    connections: config.connections,
+    pipelining: 1,
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+  });
+  const headers = upstreamHeaders(config);
+  const key = config.apiKey;
+  // Google's errors may quote the request; the key must not travel on in a message, cause or log.
+  const redact = (text: string) => (key && text.includes(key) ? text.split(key).join("[redacted]") : text);
+  const logger = options.logger;
+  let inFlight = 0;
+  let closing: Promise<void> | undefined;
+
+  function stream(request: ChatRequest, { signal, traceparent }: StreamOptions): AsyncIterable<StreamPart> {
+    // Translated at once: a request Gemini cannot express fails before anything goes out.
+    const body = JSON.stringify(toGeminiRequest(request));
+    return streamGenerateContent({
+      dispatcher: pool,
+      path: `${prefix}/models/${encodeURIComponent(request.model)}:streamGenerateContent?alt=sse`,
+      headers: traceparent ? { ...headers, traceparent } : headers,
+      body,
+      signal,
+      redact,
+      onUpstreamError: (status, error) => logger?.warn({ status, upstream: error.cause }, "upstream answered with an error"),
+      onBegin: () => {
+        inFlight++;
+      },
+      onSettled: () => {
+        inFlight--;
+      },
+    });
+  }
+
+  return {
+    name: config.name,
+    type: "gemini",
+    models: Object.freeze([...config.models]),
+    stream,
+    status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
+    close() {
+      closing ??= pool.close();
+      return closing;
+    },
+  };
+}
+
+function upstreamHeaders(config: GeminiEngineConfig): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
+  headers["content-type"] = "application/json";
+  headers.accept = "text/event-stream";
+  if (config.apiKey) headers["x-goog-api-key"] = config.apiKey;
+  return headers;
+}
