@@ -1,6 +1,7 @@
 import { Pool } from "undici";
 import type { AnthropicEngineConfig } from "../../config/schema.js";
-import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
+import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
+import { createCallCounter } from "../createCallCounter.js";
 import { streamMessages } from "./streamMessages.js";
 import { toAnthropicRequest } from "./toAnthropicRequest.js";
 
@@ -48,7 +49,7 @@ export function createAnthropicEngine(config: AnthropicEngineConfig, options: An
   // An upstream may echo the credential it rejected; it must not travel on in a message, cause or log.
   const redact = (text: string) => (key && text.includes(key) ? text.split(key).join("[redacted]") : text);
   const logger = options.logger;
-  let inFlight = 0;
+  const calls = createCallCounter();
   let closing: Promise<void> | undefined;
 
   function stream(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions): AsyncIterable<StreamPart> {
@@ -61,12 +62,8 @@ export function createAnthropicEngine(config: AnthropicEngineConfig, options: An
       coalesce: coalesce === true,
       redact,
       onUpstreamError: (status, error) => logger?.warn({ status, upstream: error.cause }, "upstream answered with an error"),
-      onBegin: () => {
-        inFlight++;
-      },
-      onSettled: () => {
-        inFlight--;
-      },
+      onBegin: calls.onBegin,
+      onSettled: calls.onSettled,
     });
   }
 
@@ -75,8 +72,7 @@ export function createAnthropicEngine(config: AnthropicEngineConfig, options: An
     type: "anthropic",
     models: Object.freeze([...config.models]),
     stream,
-    // The routing layer's bulkhead holds maxConcurrency and the queue; what runs here is all there is.
-    status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
+    status: calls.status,
     close() {
       closing ??= pool.close();
       return closing;

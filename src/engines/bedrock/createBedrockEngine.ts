@@ -1,7 +1,8 @@
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { BedrockEngineConfig } from "../../config/schema.js";
-import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
+import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
+import { createCallCounter } from "../createCallCounter.js";
 import { streamConverse } from "./streamConverse.js";
 import { toConverseInput } from "./toConverseInput.js";
 
@@ -43,7 +44,7 @@ export function createBedrockEngine(config: BedrockEngineConfig, options: Bedroc
     }),
   });
   const logger = options.logger;
-  let inFlight = 0;
+  const calls = createCallCounter();
   let closed = false;
 
   function stream(request: ChatRequest, { signal }: StreamOptions): AsyncIterable<StreamPart> {
@@ -55,12 +56,8 @@ export function createBedrockEngine(config: BedrockEngineConfig, options: Bedroc
         input,
         signal,
         onUpstreamError: (error) => logger?.warn({ upstream: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, "Bedrock answered with an error"),
-        onBegin: () => {
-          inFlight++;
-        },
-        onSettled: () => {
-          inFlight--;
-        },
+        onBegin: calls.onBegin,
+        onSettled: calls.onSettled,
       });
     })();
   }
@@ -70,7 +67,7 @@ export function createBedrockEngine(config: BedrockEngineConfig, options: Bedroc
     type: "bedrock",
     models: Object.freeze([...config.models]),
     stream,
-    status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
+    status: calls.status,
     close() {
       if (!closed) {
         closed = true;

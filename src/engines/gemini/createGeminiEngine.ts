@@ -1,6 +1,7 @@
 import { Pool } from "undici";
 import type { GeminiEngineConfig } from "../../config/schema.js";
-import type { ChatRequest, Engine, EngineStatus, StreamOptions, StreamPart } from "../spec.js";
+import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
+import { createCallCounter } from "../createCallCounter.js";
 import { streamGenerateContent } from "./streamGenerateContent.js";
 import { toGeminiRequest } from "./toGeminiRequest.js";
 
@@ -41,7 +42,7 @@ export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEn
   // Google's errors may quote the request; the key must not travel on in a message, cause or log.
   const redact = (text: string) => (key && text.includes(key) ? text.split(key).join("[redacted]") : text);
   const logger = options.logger;
-  let inFlight = 0;
+  const calls = createCallCounter();
   let closing: Promise<void> | undefined;
 
   function stream(request: ChatRequest, { signal, traceparent }: StreamOptions): AsyncIterable<StreamPart> {
@@ -55,12 +56,8 @@ export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEn
       signal,
       redact,
       onUpstreamError: (status, error) => logger?.warn({ status, upstream: error.cause }, "upstream answered with an error"),
-      onBegin: () => {
-        inFlight++;
-      },
-      onSettled: () => {
-        inFlight--;
-      },
+      onBegin: calls.onBegin,
+      onSettled: calls.onSettled,
     });
   }
 
@@ -69,7 +66,7 @@ export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEn
     type: "gemini",
     models: Object.freeze([...config.models]),
     stream,
-    status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
+    status: calls.status,
     close() {
       closing ??= pool.close();
       return closing;

@@ -1,6 +1,7 @@
 import { Pool } from "undici";
 import type { AzureEngineConfig, OpenAIEngineConfig } from "../../config/schema.js";
-import type { ChatRequest, Engine, EngineStatus, EngineType, StreamOptions, StreamPart } from "../spec.js";
+import type { ChatRequest, Engine, EngineType, StreamOptions, StreamPart } from "../spec.js";
+import { createCallCounter } from "../createCallCounter.js";
 import { createKeyPool } from "../keys/createKeyPool.js";
 import { rotateKeysOnRateLimit } from "../keys/rotateKeysOnRateLimit.js";
 import { isUpstreamRateLimit } from "./mapUpstreamError.js";
@@ -89,7 +90,7 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
   const logger = options.logger;
   // Some upstreams echo the credential they rejected; it must not travel on in a message, cause or log.
   const redact = (text: string) => withoutKeys(text, keys);
-  let inFlight = 0;
+  const calls = createCallCounter();
   let closing: Promise<void> | undefined;
 
   function open(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions, keyIndex: number): AsyncIterableIterator<StreamPart> {
@@ -105,12 +106,8 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
       coalesce: coalesce === true,
       redact,
       onUpstreamError: (status, error) => logger?.warn({ status, upstream: error.cause }, "upstream answered with an error"),
-      onBegin: () => {
-        inFlight++;
-      },
-      onSettled: () => {
-        inFlight--;
-      },
+      onBegin: calls.onBegin,
+      onSettled: calls.onSettled,
     });
   }
 
@@ -142,7 +139,7 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
     embeddings,
     stream,
     wholeWhenCoalesced,
-    status: (): EngineStatus => ({ usable: true, inFlight, queued: 0 }),
+    status: calls.status,
     close() {
       closing ??= pool.close();
       return closing;

@@ -9,8 +9,8 @@ import { cacheHeader } from "../../cache/cacheDecision.js";
 import { staleWarning } from "../../cache/staleOnError.js";
 import type { CompletionSink } from "../../completions/completionSink.js";
 import type { Usage } from "../../engines/spec.js";
-import { GatewayError, isAbortError, isGatewayError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
+import { closeSseStream } from "../closeSseStream.js";
 import { errorEnvelope } from "../errorEnvelope.js";
 import { hijackHeaders } from "../security/hijackHeaders.js";
 import { openSseStream, type SseStream } from "../sseStream.js";
@@ -46,21 +46,16 @@ export function openAIStreamSink(reply: FastifyReply, request: StreamSinkRequest
     async close(end) {
       const stream = sse;
       if (stream === undefined) return;
-      try {
-        if (end.completed) {
-          if (request.includeUsage && usage && frames && !(await stream.send(frames.usage(usage)))) return;
-          await stream.send("[DONE]");
-          return;
-        }
-        const error = end.failure;
-        if (error === undefined || stream.closed() || isAbortError(error)) return;
-        const failure = isGatewayError(error) ? error : new GatewayError("internal_error", "the generation failed");
-        if (!isGatewayError(error)) request.log.error({ err: error }, "chat completion stream failed");
-        else request.log.warn({ code: failure.code, reason: failure.message }, "chat completion stream ended with an error");
-        await stream.send(JSON.stringify(errorEnvelope("openai", { code: failure.code, message: failure.message, traceId: request.traceId })));
-      } finally {
-        stream.end();
-      }
+      await closeSseStream(stream, {
+        end,
+        log: request.log,
+        name: "chat completion",
+        completed: async () => {
+          if (request.includeUsage && usage && frames && !(await stream.send(frames.usage(usage)))) return false;
+          return stream.send("[DONE]");
+        },
+        failed: (failure) => stream.send(JSON.stringify(errorEnvelope("openai", { code: failure.code, message: failure.message, traceId: request.traceId }))),
+      });
     },
   };
 }
