@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "check-config": {
       const { config, source } = loadConfig({ path: values.config });
-      const masked = JSON.stringify(config, (key, value: unknown) => (/key|secret|token|password/i.test(key) && typeof value === "string" && value ? "***" : value), 2);
+      const masked = JSON.stringify(config, (key, value: unknown) => (/key|secret|token|password/i.test(key) ? maskedValue(value) : value), 2);
       process.stdout.write(`configuration OK (${source})\n${masked}\n`);
       return 0;
     }
@@ -163,3 +163,10 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/** A secret's place in check-config's output: a string, or each string of a list (an engine's apiKeys). */
+function maskedValue(value: unknown): unknown {
+  if (typeof value === "string") return value ? "***" : value;
+  if (Array.isArray(value)) return value.map((item: unknown) => (typeof item === "string" && item ? "***" : item));
+  return value;
+}

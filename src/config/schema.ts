@@ -166,7 +166,7 @@ export const geminiEngineSchema = z
     name: engineName,
     type: z.literal("gemini"),
     baseUrl: z.url().default("https://generativelanguage.googleapis.com/v1beta"),
-    apiKey: z.string().optional(),
+    ...keyFields,
     models: z.array(z.string().min(1)).min(1),
     /** Extra headers for every upstream request. */
     headers: z.record(z.string(), z.string()).default({}),
@@ -175,7 +175,8 @@ export const geminiEngineSchema = z
     connections: positiveInt.default(64),
     ...policyFields,
   })
-  .strict();
+  .strict()
+  .refine((engine) => engine.apiKey === undefined || engine.apiKeys === undefined, oneKeyForm);
 
 /** Anthropic's Messages API, spoken natively (`/v1/messages`), key in `x-api-key`. */
 export const anthropicEngineSchema = z
@@ -183,7 +184,7 @@ export const anthropicEngineSchema = z
     name: engineName,
     type: z.literal("anthropic"),
     baseUrl: z.url().default("https://api.anthropic.com"),
-    apiKey: z.string().optional(),
+    ...keyFields,
     /** Sent as the `anthropic-version` header. */
     anthropicVersion: z.string().min(1).default("2023-06-01"),
     models: z.array(z.string().min(1)).min(1),
@@ -196,7 +197,8 @@ export const anthropicEngineSchema = z
     defaultMaxTokens: positiveInt.default(4096),
     ...policyFields,
   })
-  .strict();
+  .strict()
+  .refine((engine) => engine.apiKey === undefined || engine.apiKeys === undefined, oneKeyForm);
 
 /** Amazon Bedrock Runtime's Converse API (`ConverseStream`), SigV4-signed by the AWS SDK. */
 export const bedrockEngineSchema = z

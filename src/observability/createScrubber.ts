@@ -35,7 +35,13 @@ export function createScrubber(secrets: readonly string[] = []): Scrubber {
 
 /** Every secret-bearing value of a configuration, for createScrubber. */
 export function secretsOf(config: {
-  engines: ReadonlyArray<{ type: string; apiKey?: string | undefined; headers?: Readonly<Record<string, string>> }>;
+  engines: ReadonlyArray<{
+    type: string;
+    apiKey?: string | undefined;
+    apiKeys?: readonly string[] | undefined;
+    credentials?: { secretAccessKey: string; sessionToken?: string | undefined } | undefined;
+    headers?: Readonly<Record<string, string>>;
+  }>;
   auth?: { adminKey?: string | undefined; jwt?: { secret?: string | undefined } | undefined };
   webhooks?: ReadonlyArray<{ secret: string }>;
   metrics?: { token?: string | undefined };
@@ -45,6 +51,11 @@ export function secretsOf(config: {
   const found: string[] = [];
   for (const engine of config.engines) {
     if (engine.apiKey) found.push(engine.apiKey);
+    for (const key of engine.apiKeys ?? []) found.push(key);
+    if (engine.credentials) {
+      found.push(engine.credentials.secretAccessKey);
+      if (engine.credentials.sessionToken) found.push(engine.credentials.sessionToken);
+    }
     for (const [name, value] of Object.entries(engine.headers ?? {})) {
       if (/key|token|secret|auth/i.test(name)) found.push(value);
     }

@@ -24,6 +24,13 @@ test("configured secrets are removed wherever they appear", () => {
   };
   const secrets = secretsOf(config);
   assert.deepEqual(secrets.sort(), ["admin-key-abcdefghijklmnop", "hook-secret-abcdefgh", "jwt-secret-0123456789abcdef0123456789", "org-token-abcdefgh", "upstream-key-1234567890"]);
+  const more = secretsOf({
+    engines: [
+      { type: "anthropic", apiKeys: ["rotating-key-one-12345", "rotating-key-two-12345"] },
+      { type: "bedrock", credentials: { secretAccessKey: "aws-secret-access-key-123", sessionToken: "aws-session-token-123" } },
+    ],
+  });
+  assert.deepEqual(more.sort(), ["aws-secret-access-key-123", "aws-session-token-123", "rotating-key-one-12345", "rotating-key-two-12345"]);
   const scrub = createScrubber(secrets);
   assert.equal(scrub("upstream said: invalid key upstream-key-1234567890"), "upstream said: invalid key [redacted]");
 });

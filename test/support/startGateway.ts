@@ -36,6 +36,9 @@ export interface StartGatewayOptions {
 export async function startGateway(partial: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "switchyard-test-")));
   const input = {
+    // The gateway shares the test's event loop (and two cores with another test file): its delay is the test's,
+    // not the gateway's load, so shedding stays off unless a test turns it on.
+    loadShedding: { enabled: false },
     ...partial,
     server: { host: "127.0.0.1", port: 0, ...(partial.server as object | undefined) },
     store: partial.store ?? { url: `sqlite:${join(dataDir, "switchyard.db")}` },

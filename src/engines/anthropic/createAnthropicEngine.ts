@@ -2,6 +2,7 @@ import { Pool } from "undici";
 import type { AnthropicEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
+import { createEngineKeys } from "../keys/createEngineKeys.js";
 import { streamMessages } from "./streamMessages.js";
 import { toAnthropicRequest } from "./toAnthropicRequest.js";
 
@@ -44,15 +45,19 @@ export function createAnthropicEngine(config: AnthropicEngineConfig, options: An
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
   });
-  const headers = upstreamHeaders(config);
-  const key = config.apiKey;
-  // An upstream may echo the credential it rejected; it must not travel on in a message, cause or log.
-  const redact = (text: string) => (key && text.includes(key) ? text.split(key).join("[redacted]") : text);
   const logger = options.logger;
+  const engineKeys = createEngineKeys(config, logger);
+  const keyHeaders = (engineKeys.keys.length === 0 ? [undefined] : engineKeys.keys).map((key) => upstreamHeaders(config, key));
+  const redact = engineKeys.redact;
   const calls = createCallCounter();
   let closing: Promise<void> | undefined;
 
-  function stream(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions): AsyncIterable<StreamPart> {
+  function stream(request: ChatRequest, options: StreamOptions): AsyncIterable<StreamPart> {
+    return engineKeys.call((keyIndex) => open(request, options, keyIndex), options.signal);
+  }
+
+  function open(request: ChatRequest, { signal, traceparent, coalesce }: StreamOptions, keyIndex: number): AsyncIterableIterator<StreamPart> {
+    const headers = keyHeaders[keyIndex] ?? keyHeaders[0] ?? upstreamHeaders(config, undefined);
     return streamMessages({
       dispatcher: pool,
       path,
@@ -90,12 +95,12 @@ function messagesUrl(baseUrl: string): URL {
   return url;
 }
 
-function upstreamHeaders(config: AnthropicEngineConfig): Record<string, string> {
+function upstreamHeaders(config: AnthropicEngineConfig, key: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
   headers["content-type"] = "application/json";
   headers.accept = "text/event-stream";
   headers["anthropic-version"] = config.anthropicVersion;
-  if (config.apiKey) headers["x-api-key"] = config.apiKey;
+  if (key) headers["x-api-key"] = key;
   return headers;
 }

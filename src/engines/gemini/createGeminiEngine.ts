@@ -2,6 +2,7 @@ import { Pool } from "undici";
 import type { GeminiEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
+import { createEngineKeys } from "../keys/createEngineKeys.js";
 import { streamGenerateContent } from "./streamGenerateContent.js";
 import { toGeminiRequest } from "./toGeminiRequest.js";
 
@@ -37,20 +38,26 @@ export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEn
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
   });
-  const headers = upstreamHeaders(config);
-  const key = config.apiKey;
-  // Google's errors may quote the request; the key must not travel on in a message, cause or log.
-  const redact = (text: string) => (key && text.includes(key) ? text.split(key).join("[redacted]") : text);
   const logger = options.logger;
+  // Google's errors may quote the request; the keys must not travel on in a message, cause or log.
+  const engineKeys = createEngineKeys(config, logger);
+  const keyHeaders = (engineKeys.keys.length === 0 ? [undefined] : engineKeys.keys).map((key) => upstreamHeaders(config, key));
+  const redact = engineKeys.redact;
   const calls = createCallCounter();
   let closing: Promise<void> | undefined;
 
   function stream(request: ChatRequest, { signal, traceparent }: StreamOptions): AsyncIterable<StreamPart> {
     // Translated at once: a request Gemini cannot express fails before anything goes out.
     const body = JSON.stringify(toGeminiRequest(request));
+    const path = `${prefix}/models/${encodeURIComponent(request.model)}:streamGenerateContent?alt=sse`;
+    return engineKeys.call((keyIndex) => open(path, body, signal, traceparent, keyIndex), signal);
+  }
+
+  function open(path: string, body: string, signal: AbortSignal, traceparent: string | undefined, keyIndex: number): AsyncIterableIterator<StreamPart> {
+    const headers = keyHeaders[keyIndex] ?? keyHeaders[0] ?? upstreamHeaders(config, undefined);
     return streamGenerateContent({
       dispatcher: pool,
-      path: `${prefix}/models/${encodeURIComponent(request.model)}:streamGenerateContent?alt=sse`,
+      path,
       headers: traceparent ? { ...headers, traceparent } : headers,
       body,
       signal,
@@ -74,11 +81,11 @@ export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEn
   };
 }
 
-function upstreamHeaders(config: GeminiEngineConfig): Record<string, string> {
+function upstreamHeaders(config: GeminiEngineConfig, key: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
   headers["content-type"] = "application/json";
   headers.accept = "text/event-stream";
-  if (config.apiKey) headers["x-goog-api-key"] = config.apiKey;
+  if (key) headers["x-goog-api-key"] = key;
   return headers;
 }

@@ -2,9 +2,7 @@ import { Pool } from "undici";
 import type { AzureEngineConfig, OpenAIEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, EngineType, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
-import { createKeyPool } from "../keys/createKeyPool.js";
-import { rotateKeysOnRateLimit } from "../keys/rotateKeysOnRateLimit.js";
-import { isUpstreamRateLimit } from "./mapUpstreamError.js";
+import { createEngineKeys } from "../keys/createEngineKeys.js";
 import { createOpenAIEmbeddings } from "./createOpenAIEmbeddings.js";
 import { streamCompletion } from "./streamCompletion.js";
 import { toOpenAIRequest } from "./toOpenAIRequest.js";
@@ -75,7 +73,9 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
   });
-  const keys = config.apiKeys ?? (config.apiKey ? [config.apiKey] : []);
+  const logger = options.logger;
+  const engineKeys = createEngineKeys(config, logger);
+  const keys = engineKeys.keys;
   // Per key, the headers of a streamed and of a whole call, built once (one set without a key when there is none).
   const headersOfKey = (key: string | undefined) => ({
     stream: upstreamHeaders(config, wire, key, "text/event-stream"),
@@ -84,12 +84,9 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
   const firstHeaders = headersOfKey(keys[0]);
   const keyHeaders = [firstHeaders, ...keys.slice(1).map(headersOfKey)];
   const headersFor = (keyIndex: number) => keyHeaders[keyIndex] ?? firstHeaders;
-  const keyPool = keys.length > 1 ? createKeyPool(keys.length) : undefined;
   // See the config's upstreamStreaming: a collecting consumer may get the answer in one piece.
   const wholeWhenCoalesced = config.upstreamStreaming === "client";
-  const logger = options.logger;
-  // Some upstreams echo the credential they rejected; it must not travel on in a message, cause or log.
-  const redact = (text: string) => withoutKeys(text, keys);
+  const redact = engineKeys.redact;
   const calls = createCallCounter();
   let closing: Promise<void> | undefined;
 
@@ -112,13 +109,7 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
   }
 
   function stream(request: ChatRequest, streamOptions: StreamOptions): AsyncIterableIterator<StreamPart> {
-    if (keyPool === undefined) return open(request, streamOptions, 0);
-    return rotateKeysOnRateLimit((keyIndex) => open(request, streamOptions, keyIndex), streamOptions.signal, {
-      pool: keyPool,
-      cooldownMs: config.keyCooldownMs,
-      isRateLimit: isUpstreamRateLimit,
-      onCooledDown: (keyIndex, forMs) => logger?.warn({ key: keyIndex, cooldownMs: forMs }, "API key rate limited: set aside, the call goes on with the next key"),
-    });
+    return engineKeys.call((keyIndex) => open(request, streamOptions, keyIndex), streamOptions.signal);
   }
 
   const embeddings =
@@ -127,7 +118,7 @@ export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfi
       : createOpenAIEmbeddings(config, {
           dispatcher: pool,
           path: (model) => wire.embeddingsPath(model),
-          headers: () => headersFor(keyPool?.take(Date.now()) ?? 0).whole,
+          headers: () => headersFor(engineKeys.next()).whole,
           logger,
           redact,
         });
@@ -170,10 +161,4 @@ function upstreamHeaders(config: OpenAIWireConfig, wire: OpenAIWire, key: string
     headers[name] = value;
   }
   return headers;
-}
-
-function withoutKeys(text: string, keys: readonly string[]): string {
-  let out = text;
-  for (const key of keys) if (out.includes(key)) out = out.split(key).join("[redacted]");
-  return out;
 }

@@ -72,7 +72,3 @@ function readErrorBody(body: string): { message: string | undefined; param: stri
   };
 }
 
-/** A 429 from the upstream: a refusal of the key's rate, which another key of the same engine may not meet. */
-export function isUpstreamRateLimit(error: unknown): error is GatewayError {
-  return error instanceof GatewayError && error.code === "engine_overloaded" && (error.cause as { status?: unknown } | undefined)?.status === 429;
-}

@@ -67,7 +67,7 @@ test("azure through the gateway: /v1/chat/completions answered by a deployment; 
   try {
     mock.script = () => ({ text: "from azure" });
     const ok = await postJson(`${gateway.url}/v1/chat/completions`, { model: "az/mock-model", messages: [{ role: "user", content: "hi" }] });
-    assert.equal(ok.status, 200);
+    assert.equal(ok.status, 200, await ok.clone().text());
     const body = (await ok.json()) as { model: string; choices: Array<{ message: { content: string } }> };
     assert.equal(body.model, "az/mock-model");
     assert.equal(body.choices[0]?.message.content, "from azure");

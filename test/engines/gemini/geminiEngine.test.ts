@@ -323,5 +323,5 @@ test("gemini config: Google's endpoint by default, at least one model, no unknow
   assert.equal(parsed.connections, 64);
   assert.deepEqual(parsed.headers, {});
   assert.throws(() => geminiEngineSchema.parse({ name: "g", type: "gemini", models: [] }));
-  assert.throws(() => geminiEngineSchema.parse({ name: "g", type: "gemini", models: ["m"], apiKeys: ["a"] }));
+  assert.throws(() => geminiEngineSchema.parse({ name: "g", type: "gemini", models: ["m"], apiKey: "a", apiKeys: ["b"] }), /apiKey or apiKeys/);
 });
