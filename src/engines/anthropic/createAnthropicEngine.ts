@@ -1,23 +1,12 @@
-import { Pool } from "undici";
 import type { AnthropicEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
+import { createUpstreamPool, type UpstreamEngineOptions } from "../createUpstreamPool.js";
 import { createEngineKeys } from "../keys/createEngineKeys.js";
 import { streamMessages } from "./streamMessages.js";
 import { toAnthropicRequest } from "./toAnthropicRequest.js";
 
-/** Structurally a subset of pino's logger, so the composition root can pass a child logger straight in. */
-export interface AnthropicEngineLogger {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-export interface AnthropicEngineOptions {
-  logger?: AnthropicEngineLogger;
-  /** Longest wait for response headers (undici's default: 300 s). The policy layer's TTFT timeout is tighter. */
-  headersTimeoutMs?: number;
-  /** Longest silence between body chunks (undici's default: 300 s). */
-  bodyTimeoutMs?: number;
-}
+export type AnthropicEngineOptions = UpstreamEngineOptions;
 
 /**
  * An engine speaking Anthropic's Messages API natively (`POST {baseUrl}/v1/messages`, streamed). Every call
@@ -39,12 +28,7 @@ export interface AnthropicEngineOptions {
 export function createAnthropicEngine(config: AnthropicEngineConfig, options: AnthropicEngineOptions = {}): Engine {
   const endpoint = messagesUrl(config.baseUrl);
   const path = endpoint.pathname + endpoint.search;
-  const pool = new Pool(endpoint.origin, {
-    connections: config.connections,
-    pipelining: 1,
-    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
-    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
-  });
+  const pool = createUpstreamPool(endpoint.origin, config.connections, options);
   const logger = options.logger;
   const engineKeys = createEngineKeys(config, logger);
   const keyHeaders = (engineKeys.keys.length === 0 ? [undefined] : engineKeys.keys).map((key) => upstreamHeaders(config, key));

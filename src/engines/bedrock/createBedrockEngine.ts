@@ -3,16 +3,12 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { BedrockEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
+import type { EngineLogger } from "../createUpstreamPool.js";
 import { streamConverse } from "./streamConverse.js";
 import { toConverseInput } from "./toConverseInput.js";
 
-/** Structurally a subset of pino's logger, so the composition root can pass a child logger straight in. */
-export interface BedrockEngineLogger {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
 export interface BedrockEngineOptions {
-  logger?: BedrockEngineLogger;
+  logger?: EngineLogger;
   /** Longest wait for a connection (default 10 s). */
   connectionTimeoutMs?: number;
   /** Longest wait for response headers (default 300 s). The policy layer's TTFT timeout is tighter. */

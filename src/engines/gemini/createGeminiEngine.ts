@@ -1,23 +1,12 @@
-import { Pool } from "undici";
 import type { GeminiEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
+import { createUpstreamPool, type UpstreamEngineOptions } from "../createUpstreamPool.js";
 import { createEngineKeys } from "../keys/createEngineKeys.js";
 import { streamGenerateContent } from "./streamGenerateContent.js";
 import { toGeminiRequest } from "./toGeminiRequest.js";
 
-/** Structurally a subset of pino's logger, so the composition root can pass a child logger straight in. */
-export interface GeminiEngineLogger {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-export interface GeminiEngineOptions {
-  logger?: GeminiEngineLogger;
-  /** Longest wait for response headers (undici's default: 300 s). The policy layer's TTFT timeout is tighter. */
-  headersTimeoutMs?: number;
-  /** Longest silence between body chunks (undici's default: 300 s). */
-  bodyTimeoutMs?: number;
-}
+export type GeminiEngineOptions = UpstreamEngineOptions;
 
 /**
  * An engine for Google's Generative Language API (Gemini), spoken natively: every call streams from
@@ -32,12 +21,7 @@ export interface GeminiEngineOptions {
 export function createGeminiEngine(config: GeminiEngineConfig, options: GeminiEngineOptions = {}): Engine {
   const base = new URL(config.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, "");
-  const pool = new Pool(base.origin, {
-    connections: config.connections,
-    pipelining: 1,
-    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
-    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
-  });
+  const pool = createUpstreamPool(base.origin, config.connections, options);
   const logger = options.logger;
   // Google's errors may quote the request; the keys must not travel on in a message, cause or log.
   const engineKeys = createEngineKeys(config, logger);

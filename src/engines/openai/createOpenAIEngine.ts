@@ -1,27 +1,16 @@
-import { Pool } from "undici";
 import type { AzureEngineConfig, OpenAIEngineConfig } from "../../config/schema.js";
 import type { ChatRequest, Engine, EngineType, StreamOptions, StreamPart } from "../spec.js";
 import { createCallCounter } from "../createCallCounter.js";
+import { createUpstreamPool, type UpstreamEngineOptions } from "../createUpstreamPool.js";
 import { createEngineKeys } from "../keys/createEngineKeys.js";
 import { createOpenAIEmbeddings } from "./createOpenAIEmbeddings.js";
 import { streamCompletion } from "./streamCompletion.js";
 import { toOpenAIRequest } from "./toOpenAIRequest.js";
 
-/** Structurally a subset of pino's logger, so the composition root can pass a child logger straight in. */
-export interface OpenAIEngineLogger {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
 /** The configuration the OpenAI wire reads, whichever engine type carries it. */
 export type OpenAIWireConfig = OpenAIEngineConfig | AzureEngineConfig;
 
-export interface OpenAIEngineOptions {
-  logger?: OpenAIEngineLogger;
-  /** Longest wait for response headers (undici's default: 300 s). The policy layer's TTFT timeout is tighter. */
-  headersTimeoutMs?: number;
-  /** Longest silence between body chunks (undici's default: 300 s). */
-  bodyTimeoutMs?: number;
-}
+export type OpenAIEngineOptions = UpstreamEngineOptions;
 
 
 /**
@@ -67,12 +56,7 @@ export interface OpenAIWire {
 }
 
 export function createOpenAIWireEngine(wire: OpenAIWire, config: OpenAIWireConfig, options: OpenAIEngineOptions = {}): Engine {
-  const pool = new Pool(wire.origin, {
-    connections: config.connections,
-    pipelining: 1,
-    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
-    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
-  });
+  const pool = createUpstreamPool(wire.origin, config.connections, options);
   const logger = options.logger;
   const engineKeys = createEngineKeys(config, logger);
   const keys = engineKeys.keys;

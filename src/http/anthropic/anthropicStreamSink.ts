@@ -6,14 +6,12 @@
 import type { FastifyReply } from "fastify";
 import { messageEvents, type MessageEvents } from "../../apis/anthropic/messageEvents.js";
 import { messageId } from "../../apis/anthropic/messageOf.js";
-import { cacheHeader } from "../../cache/cacheDecision.js";
-import { staleWarning } from "../../cache/staleOnError.js";
 import type { CompletionSink } from "../../completions/completionSink.js";
 import type { Logger } from "../../logger.js";
 import { closeSseStream, sendEvents } from "../closeSseStream.js";
 import { errorEnvelope } from "../errorEnvelope.js";
-import { hijackHeaders } from "../security/hijackHeaders.js";
-import { openSseStream, type SseStream } from "../sseStream.js";
+import { openCompletionStream } from "../openCompletionStream.js";
+import type { SseStream } from "../sseStream.js";
 
 export interface AnthropicSinkRequest {
   traceId: string;
@@ -28,10 +26,7 @@ export function anthropicStreamSink(reply: FastifyReply, request: AnthropicSinkR
   return {
     open(head) {
       events = messageEvents(messageId(), head.model);
-      if (head.cache !== undefined) reply.header(cacheHeader, head.cache);
-      if (head.cache === "stale") reply.header("warning", staleWarning);
-      reply.hijack();
-      sse = openSseStream(reply.raw, { "x-trace-id": request.traceId, "request-id": request.traceId }, hijackHeaders(reply));
+      sse = openCompletionStream(reply, head, { "x-trace-id": request.traceId, "request-id": request.traceId });
       // The head's first write: the socket takes it whole, so there is no backpressure to wait for yet.
       void sendEvents(sse, events.start(request.promptTokens));
     },

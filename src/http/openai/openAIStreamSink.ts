@@ -5,15 +5,13 @@
 import type { FastifyReply } from "fastify";
 import { chunkFrames, type ChunkFrames } from "../../apis/openai/chunkFrames.js";
 import { completionId } from "../../apis/openai/completionOf.js";
-import { cacheHeader } from "../../cache/cacheDecision.js";
-import { staleWarning } from "../../cache/staleOnError.js";
 import type { CompletionSink } from "../../completions/completionSink.js";
 import type { Usage } from "../../engines/spec.js";
 import type { Logger } from "../../logger.js";
 import { closeSseStream } from "../closeSseStream.js";
 import { errorEnvelope } from "../errorEnvelope.js";
-import { hijackHeaders } from "../security/hijackHeaders.js";
-import { openSseStream, type SseStream } from "../sseStream.js";
+import { openCompletionStream } from "../openCompletionStream.js";
+import type { SseStream } from "../sseStream.js";
 
 export interface StreamSinkRequest {
   traceId: string;
@@ -29,10 +27,7 @@ export function openAIStreamSink(reply: FastifyReply, request: StreamSinkRequest
   return {
     open(head) {
       frames = chunkFrames(completionId(), Math.floor(Date.now() / 1000), head.model);
-      if (head.cache !== undefined) reply.header(cacheHeader, head.cache);
-      if (head.cache === "stale") reply.header("warning", staleWarning);
-      reply.hijack();
-      sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
+      sse = openCompletionStream(reply, head, { "x-trace-id": request.traceId });
     },
     write(part) {
       if (part.type === "usage") {

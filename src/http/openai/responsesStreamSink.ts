@@ -7,14 +7,12 @@ import type { FastifyReply } from "fastify";
 import { responseErrorOf } from "../../apis/openai/responses/responseErrorOf.js";
 import { responseEvents, type ResponseEvents } from "../../apis/openai/responses/responseEvents.js";
 import type { ResponseFrame } from "../../apis/openai/responses/responseObject.js";
-import { cacheHeader } from "../../cache/cacheDecision.js";
-import { staleWarning } from "../../cache/staleOnError.js";
 import type { CompletionSink } from "../../completions/completionSink.js";
 import type { Logger } from "../../logger.js";
 import { createScrubber } from "../../observability/createScrubber.js";
 import { closeSseStream, sendEvents } from "../closeSseStream.js";
-import { hijackHeaders } from "../security/hijackHeaders.js";
-import { openSseStream, type SseStream } from "../sseStream.js";
+import { openCompletionStream } from "../openCompletionStream.js";
+import type { SseStream } from "../sseStream.js";
 
 // Error messages can quote upstream bodies; whatever credential shape hides in them never leaves (as in errorEnvelope).
 const scrub = createScrubber();
@@ -32,10 +30,7 @@ export function responsesStreamSink(reply: FastifyReply, request: ResponsesSinkR
   return {
     open(head) {
       events = responseEvents({ ...request.frame, model: head.model });
-      if (head.cache !== undefined) reply.header(cacheHeader, head.cache);
-      if (head.cache === "stale") reply.header("warning", staleWarning);
-      reply.hijack();
-      sse = openSseStream(reply.raw, { "x-trace-id": request.traceId, "x-request-id": request.traceId }, hijackHeaders(reply));
+      sse = openCompletionStream(reply, head, { "x-trace-id": request.traceId, "x-request-id": request.traceId });
       // The head's first write: the socket takes it whole, so there is no backpressure to wait for yet.
       void sendEvents(sse, events.start());
     },
