@@ -6,6 +6,7 @@ export type ErrorCode =
   | "invalid_request"
   | "unauthorized"
   | "forbidden"
+  | "csrf_failed"
   | "not_found"
   | "payload_too_large"
   | "rate_limited"
@@ -23,6 +24,7 @@ const statusByCode: Record<ErrorCode, number> = {
   invalid_request: 400,
   unauthorized: 401,
   forbidden: 403,
+  csrf_failed: 403,
   not_found: 404,
   payload_too_large: 413,
   rate_limited: 429,

@@ -67,6 +67,8 @@ export interface StartServerOptions {
   onStoreQuery?: (event: LogEvent) => void;
   /** Loads SQLite's vector extension (sqlite-vec by default; tests inject one that fails). */
   loadVectorExtension?: VectorExtensionLoader;
+  /** Where the built web console is (dist/console by default). */
+  consoleRoot?: string;
 }
 
 export async function startServer(config: Readonly<Config>, options: StartServerOptions = {}): Promise<RunningServer> {
@@ -210,6 +212,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     retriever,
     ...(documentEmbedder ? { documentEmbedder } : {}),
     completions,
+    ...(options.consoleRoot ? { consoleRoot: options.consoleRoot } : {}),
   });
 
   try {

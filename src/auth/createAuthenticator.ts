@@ -21,6 +21,11 @@ export interface Authenticator {
    * through a promise when it must ask the store or verify a JWT.
    */
   authenticate(headers: IncomingHttpHeaders): Principal | AuthFailure | Promise<Principal | AuthFailure>;
+  /**
+   * The caller whose API key (or bootstrap admin key) has this SHA-256 hash: how a console session, which keeps
+   * the hash and never the key, is re-checked against revocation, expiry and the key's current settings.
+   */
+  authenticateKeyHash(keyHash: string): Principal | AuthFailure | Promise<Principal | AuthFailure>;
   /** Drops cached lookups of a key, so a revocation made through this process applies at once. */
   forget(keyId: string): void;
 }
@@ -62,6 +67,8 @@ export function createAuthenticator(
   // OpenSSL); the key stays in memory only while its entry lives, as it does in the request's headers anyway.
   // The principal is built once per lookup, not per request.
   const cache = createTtlCache<KnownKey>({ ttlMs: options.keyCacheTtlMs ?? 10_000, maxEntries: options.keyCacheMaxEntries ?? 1_000, now });
+  // Lookups by hash live apart from lookups by key: a hash presented as a bearer token must never match one.
+  const byHash = createTtlCache<KnownKey>({ ttlMs: options.keyCacheTtlMs ?? 10_000, maxEntries: options.keyCacheMaxEntries ?? 1_000, now });
 
   // The bootstrap key's hash, once: every request's token is hashed anyway (the API key lookup needs it), and
   // comparing the two hashes in constant time says nothing about the key, its length included.
@@ -80,13 +87,14 @@ export function createAuthenticator(
     return known.principal;
   };
 
-  const fromApiKey = (token: string, hash: string): Principal | AuthFailure | Promise<Principal | AuthFailure> =>
+  const fromApiKey = (token: string, hash: string, into: typeof cache): Principal | AuthFailure | Promise<Principal | AuthFailure> =>
     apiKeys.findByHash(hash).then((key) => {
       if (key === undefined) return authFailure("invalid", "invalid API key");
       const fresh: KnownKey = { key, principal: principalOf(key), touchedAt: Number.NEGATIVE_INFINITY };
-      cache.set(token, fresh);
+      into.set(token, fresh);
       return admit(fresh);
     });
+  const isAdminKeyHash = (hash: Buffer): boolean => adminKeyHash !== undefined && hash.length === adminKeyHash.length && timingSafeEqual(hash, adminKeyHash);
 
   return {
     authenticate(headers) {
@@ -96,17 +104,25 @@ export function createAuthenticator(
       const known = keysEnabled ? cache.get(token) : undefined;
       if (known !== undefined) return admit(known);
       const hash = hashApiKey(token);
-      if (adminKeyHash !== undefined && timingSafeEqual(Buffer.from(hash, "hex"), adminKeyHash)) return bootstrapAdminPrincipal;
+      if (isAdminKeyHash(Buffer.from(hash, "hex"))) return bootstrapAdminPrincipal;
       if (token.startsWith(API_KEY_PREFIX)) {
-        return keysEnabled ? fromApiKey(token, hash) : authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
+        return keysEnabled ? fromApiKey(token, hash, cache) : authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
       }
       if (token.split(".").length === 3) {
         return verifyJwt ? verifyJwt(token) : authFailure("invalid", "bearer tokens (JWT) are not accepted by this server (auth.mode is keys)");
       }
       return authFailure("invalid", "unrecognised credential: expected an API key (sy-…) or a JWT");
     },
+    authenticateKeyHash(keyHash) {
+      if (auth.mode === "none") return localPrincipal;
+      if (isAdminKeyHash(Buffer.from(keyHash, "hex"))) return bootstrapAdminPrincipal;
+      if (!keysEnabled) return authFailure("invalid", "API keys are not accepted by this server (auth.mode is jwt)");
+      const known = byHash.get(keyHash);
+      return known !== undefined ? admit(known) : fromApiKey(keyHash, keyHash, byHash);
+    },
     forget(keyId) {
       cache.deleteWhere((known) => known.key.id === keyId);
+      byHash.deleteWhere((known) => known.key.id === keyId);
     },
   };
 }

@@ -73,6 +73,8 @@ export const featuresSchema = z
     experiments: z.boolean().default(true),
     /** /openapi.json and /docs. */
     apiDocs: z.boolean().default(true),
+    /** The web console at /console and its sign-in API (/api/v2/console). */
+    console: z.boolean().default(true),
   })
   .strict();
 

@@ -13,6 +13,7 @@ import { retrievalSchema } from "./retrievalSchema.js";
 import { chatModelsOf, embeddingIssues, embeddingModelsOf, embeddingsSchema, localEmbeddingFields, openAIEmbeddingFields } from "./embeddingsSchema.js";
 import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 import { toolsSchema } from "./toolsSchema.js";
+import { consoleSchema } from "./consoleSchema.js";
 
 const engineName = z
   .string()
@@ -292,6 +293,8 @@ export const configSchema = z
     health: healthSchema.prefault({}),
     loadShedding: loadSheddingSchema.prefault({}),
     features: featuresSchema.prefault({}),
+    /** Sign-in sessions of the web console at /console. */
+    console: consoleSchema.prefault({}),
     documents: documentsSchema.prefault({}),
     /** Server-side tools of the session API. */
     tools: toolsSchema.prefault({}),

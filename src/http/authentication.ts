@@ -15,6 +15,9 @@ import { isAuthFailure, type AuthFailure } from "../auth/authFailure.js";
 import { createAddressMatcher, type AddressMatcher } from "../auth/createAddressMatcher.js";
 import { isModelAllowed, namesForEmbeddingModel, namesForModel, namesForSessionTurn } from "../auth/requestedModelNames.js";
 import { isPromise, type MaybePromise } from "../maybePromise.js";
+import type { ConsoleSession, ConsoleSessions } from "../console/createConsoleSessions.js";
+import { CSRF_HEADER, needsCsrfToken, sessionTokenOf } from "../console/sessionCookie.js";
+import { safeEqual } from "../auth/safeEqual.js";
 
 export interface RoutePolicyEntry {
   method: string;
@@ -27,6 +30,10 @@ declare module "fastify" {
     /** Every route with the policy it declared, in registration order: what the authorization matrix test walks. */
     routePolicies: readonly RoutePolicyEntry[];
   }
+  interface FastifyRequest {
+    /** The web console's session, when the request was authenticated by its cookie. */
+    consoleSession: ConsoleSession | null;
+  }
 }
 
 export interface AuthenticationDeps {
@@ -34,6 +41,8 @@ export interface AuthenticationDeps {
   apiKeys: ApiKeyStore;
   router(): Router;
   options?: AuthenticatorOptions;
+  /** The web console's sessions: a request with the console's cookie (and no credential of its own) is its user. */
+  sessions?: (authenticator: Authenticator) => ConsoleSessions;
 }
 
 /** One step of a route's request hook: nothing to wait for, or a promise of nothing; a refusal throws. */
@@ -43,6 +52,8 @@ export interface Authentication {
   authenticator: Authenticator;
   /** The onRequest step for a route of this policy; undefined when there is nothing to check. */
   stepFor(policy: RoutePolicy): RequestStep | undefined;
+  /** The console's sessions, when the console is served. */
+  sessions?: ConsoleSessions;
   /** The preHandler step of a chat-class route: API keys limited to some models are held to them. */
   allowedModels(modelKind: "chat" | "embeddings" | undefined, openAI: boolean): RequestStep;
 }
@@ -51,6 +62,8 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
   const auth = deps.config.auth;
   const authenticator = createAuthenticator(auth, deps.apiKeys, deps.options);
   const inAllowlist = allowlistOf(auth.adminAllowlist);
+  const sessions = deps.sessions?.(authenticator);
+  app.decorateRequest("consoleSession", null);
 
   const routes: RoutePolicyEntry[] = [];
   app.decorate("routePolicies", routes);
@@ -88,7 +101,25 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
       if (isGatewayError(error)) throw error;
       throw new GatewayError("store_unavailable", "the session store is unavailable; try again shortly", { cause: error, retryAfterSeconds: 2 });
     };
+    // The cookie is the credential only of a browser on the console; the CSRF token (which only the console's own
+    // script can have read) proves a state-changing call came from it. Public routes need no proof.
+    const fromSession = (request: FastifyRequest, reply: FastifyReply, open: Promise<ConsoleSession | AuthFailure>): Promise<void> =>
+      open.then(
+        (result) => {
+          if (!("principal" in result)) return settle(request, reply, result);
+          if (policy !== "public" && needsCsrfToken(request.method) && !csrfMatches(request.headers[CSRF_HEADER], result.csrfToken)) {
+            throw new GatewayError("csrf_failed", `a console session must send the ${CSRF_HEADER} header it was given with every change`);
+          }
+          request.consoleSession = result;
+          settle(request, reply, result.principal);
+        },
+        (error: unknown) => failed(request, error),
+      );
     return (request, reply) => {
+      if (sessions !== undefined && request.headers.cookie !== undefined) {
+        const token = sessionTokenOf(request.headers);
+        if (token !== undefined) return fromSession(request, reply, sessions.open(token));
+      }
       let result: MaybePromise<Principal | AuthFailure>;
       try {
         result = authenticator.authenticate(request.headers);
@@ -123,7 +154,11 @@ export function authentication(app: FastifyInstance, deps: AuthenticationDeps): 
     }
   };
 
-  return { authenticator, stepFor, allowedModels };
+  return { authenticator, stepFor, allowedModels, ...(sessions ? { sessions } : {}) };
+}
+
+function csrfMatches(sent: string | string[] | undefined, expected: string): boolean {
+  return typeof sent === "string" && safeEqual(sent, expected);
 }
 
 function setPrincipal(request: FastifyRequest, principal: Principal): void {

@@ -58,6 +58,9 @@ import type { DocumentEmbedder } from "../documents/documentEmbedder.js";
 import { adminDocumentEmbeddingsRoutes } from "./routes/adminDocumentEmbeddingsRoutes.js";
 import { embeddingsRoute } from "./routes/embeddingsRoute.js";
 import { createChatCompletions, type ChatCompletions } from "../completions/createChatCompletions.js";
+import { createConsoleSessions } from "../console/createConsoleSessions.js";
+import { consoleSessionRoutes } from "./routes/consoleSessionRoutes.js";
+import { consoleRoutes } from "./routes/consoleRoutes.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -93,6 +96,8 @@ export interface AppDeps {
   documentEmbedder?: DocumentEmbedder;
   /** The chat-completion pipeline, shared with chat jobs; built over router, meter, metrics and cache when absent. */
   completions?: ChatCompletions;
+  /** Where the built console is; dist/console when absent. */
+  consoleRoot?: string;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -144,7 +149,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   jsonBodyParser(app);
   // Before the policy hooks and every route: it marks its docs routes public and must see each route added.
   registerOpenApi(app);
-  const auth = authentication(app, { config: deps.config, apiKeys: deps.store.apiKeys, router: deps.router });
+  const auth = authentication(app, {
+    config: deps.config,
+    apiKeys: deps.store.apiKeys,
+    router: deps.router,
+    sessions: (authenticator) => createConsoleSessions({ ttlMinutes: config.console.sessionTtlMinutes, secret: config.console.sessionSecret, authenticator }),
+  });
   // Every route states who may call it; one that does not is a bug caught at start-up, not an open door.
   app.addHook("onRoute", (route) => {
     if (!route.config?.policy) throw new Error(`route ${String(route.method)} ${route.url} declares no policy (config.policy)`);
@@ -212,6 +222,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     adminUsageDailyRoute(scope, { rollups: deps.store.rollups });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
     adminCacheRoute(scope, { cache: deps.cache });
+    if (auth.sessions) consoleSessionRoutes(scope, { auth: deps.config.auth, authenticator: auth.authenticator, sessions: auth.sessions, features: deps.features ?? (() => config.features) });
+    void scope.register(consoleRoutes, { ...(deps.consoleRoot ? { root: deps.consoleRoot } : {}) });
     if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });
     if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs });
     adminDocumentEmbeddingsRoutes(scope, { documents: deps.store.documents, embedder: deps.documentEmbedder, jobs: deps.jobs });

@@ -21,6 +21,7 @@ const openAITypeByCode: Partial<Record<ErrorCode, string>> = {
   payload_too_large: "invalid_request_error",
   unauthorized: "authentication_error",
   forbidden: "permission_error",
+  csrf_failed: "permission_error",
   rate_limited: "rate_limit_error",
   budget_exceeded: "insufficient_quota",
 };
@@ -30,6 +31,7 @@ const anthropicTypeByCode: Record<ErrorCode, string> = {
   invalid_request: "invalid_request_error",
   unauthorized: "authentication_error",
   forbidden: "permission_error",
+  csrf_failed: "permission_error",
   not_found: "not_found_error",
   payload_too_large: "request_too_large",
   rate_limited: "rate_limit_error",

@@ -12,6 +12,8 @@ const gated: ReadonlyArray<{ prefix: string; flag: keyof FeaturesConfig }> = [
   { prefix: "/api/v2/ab", flag: "experiments" },
   { prefix: "/openapi.json", flag: "apiDocs" },
   { prefix: "/docs", flag: "apiDocs" },
+  { prefix: "/console", flag: "console" },
+  { prefix: "/api/v2/console/", flag: "console" },
 ];
 
 /** The step for a route at this URL, or undefined when no flag gates it. */

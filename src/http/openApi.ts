@@ -28,6 +28,7 @@ export const OPENAPI_TAGS = [
   { name: "metrics", description: "Prometheus metrics" },
   { name: "documents", description: "Documents for retrieval and search over them" },
   { name: "docs", description: "This description" },
+  { name: "console", description: "Signing in to the web console" },
 ] as const;
 
 export interface OpenApiOptions {
@@ -36,11 +37,11 @@ export interface OpenApiOptions {
 }
 
 /**
- * Routes the description leaves out: the docs UI's own pages and assets (they are not API), the CORS preflight
+ * Routes the description leaves out: the docs UI's and the console's own pages and assets (they are not API), the CORS preflight
  * catch-all (a browser mechanism, not an operation), and HEAD (the mirror of each GET).
  */
 export function isUndocumented(method: string, url: string): boolean {
-  return method === "HEAD" || (method === "OPTIONS" && url === "*") || url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`);
+  return method === "HEAD" || (method === "OPTIONS" && url === "*") || url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`) || url === "/console" || url.startsWith("/console/");
 }
 
 /**

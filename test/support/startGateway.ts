@@ -31,6 +31,8 @@ export interface StartGatewayOptions {
   onStoreQuery?: StartServerOptions["onStoreQuery"];
   /** Loads SQLite's vector extension instead of sqlite-vec (a failing one tests the fallback). */
   loadVectorExtension?: StartServerOptions["loadVectorExtension"];
+  /** Serves the web console from this folder instead of dist/console. */
+  consoleRoot?: string;
 }
 
 export async function startGateway(partial: Record<string, unknown>, options: StartGatewayOptions = {}): Promise<TestGateway> {
@@ -54,6 +56,7 @@ export async function startGateway(partial: Record<string, unknown>, options: St
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     ...(options.onStoreQuery ? { onStoreQuery: options.onStoreQuery } : {}),
     ...(options.loadVectorExtension ? { loadVectorExtension: options.loadVectorExtension } : {}),
+    ...(options.consoleRoot ? { consoleRoot: options.consoleRoot } : {}),
   });
   return {
     ...server,
