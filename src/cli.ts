@@ -137,7 +137,7 @@ async function serve(configPath: string | undefined, watch: boolean): Promise<nu
         const next = loadConfig({ path: configPath });
         server.reload(next.config);
       } catch (error) {
-        server.logger.error({ err: error }, "configuration reload rejected; keeping the current configuration");
+        server.reloadFailed(error);
       }
     };
     process.on("SIGHUP", reload);

@@ -75,7 +75,7 @@ export async function retentionCommand(argv: string[], out: CliOutput = processO
         return 0;
       }
       const verb = dryRun ? "would delete" : "deleted";
-      out.stdout(`retention${dryRun ? " (dry run)" : ""}: ${verb} sessions=${result.deleted.sessions} messages=${result.deleted.messages} usage_ledger=${result.deleted.usageLedger}\n`);
+      out.stdout(`retention${dryRun ? " (dry run)" : ""}: ${verb} sessions=${result.deleted.sessions} messages=${result.deleted.messages} usage_ledger=${result.deleted.usageLedger} request_bodies=${result.deleted.requestBodies}\n`);
       if (result.ledgerDaysKept.length > 0) out.stdout(`ledger days kept (not rolled up yet, or changed since): ${result.ledgerDaysKept.join(", ")}\n`);
       for (const file of result.archives) out.stdout(`archived: ${file}\n`);
       if (result.interrupted) {

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config/schema.js";
 import { createLogger, type Logger } from "./logger.js";
-import { secretsOf } from "./observability/createScrubber.js";
+import { createScrubber, secretsOf } from "./observability/createScrubber.js";
 import { openStore, type Store } from "./store/openStore.js";
 import { createRouting } from "./routing/createRouting.js";
 import { createSessionChat } from "./chat/createSessionChat.js";
@@ -40,6 +40,8 @@ import { createChatCompletions } from "./completions/createChatCompletions.js";
 import { completeChatCompletion } from "./apis/openai/completeChatCompletion.js";
 import type { ChatCompletionBody } from "./apis/openai/chatCompletionSchema.js";
 import { createToolbox } from "./tools/createToolbox.js";
+import { createRequestBodyLog } from "./observability/createRequestBodyLog.js";
+import { createReloadLog } from "./routing/createReloadLog.js";
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -53,9 +55,15 @@ export interface RunningServer {
   shutdown(): Promise<void>;
   /**
    * Applies the engines, routes, routing and feature flags of a new configuration without dropping in-flight
-   * streams. Server, store and chat settings need a restart.
+   * streams. Server, store and chat settings need a restart. Throws, changing nothing, when a new engine cannot
+   * be built: report that through reloadFailed.
    */
   reload(config: Readonly<Config>): { added: string[]; removed: string[]; kept: string[] };
+  /**
+   * Logs and records a rejected reload (a file that does not validate, or a reload that threw); the running
+   * configuration stays. `GET /api/v2/admin/engines` shows the last reload, applied or rejected.
+   */
+  reloadFailed(error: unknown): void;
 }
 
 export interface StartServerOptions {
@@ -73,6 +81,9 @@ export interface StartServerOptions {
 
 export async function startServer(config: Readonly<Config>, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.log.level, { secrets: secretsOf(config), pretty: config.log.pretty });
+  // The logger's scrubber, for text the gateway stores or shows rather than logs (request bodies, reload errors).
+  const scrub = createScrubber(secretsOf(config));
+  const reloads = createReloadLog({ scrub });
   // One registry per gateway (not prom-client's global one): several gateways can share a process.
   const metrics = config.metrics.enabled ? createMetrics() : undefined;
   const telemetry = startTelemetry(config.telemetry, options.telemetry);
@@ -163,8 +174,18 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     metrics,
     experimentsEnabled: () => features.experiments,
   });
+  const bodies = config.requestLog.bodies
+    ? createRequestBodyLog({
+        append: (records) => store.requestBodies.append(records),
+        scrub,
+        maxChars: config.requestLog.maxChars,
+        logger,
+        // SQLite writes on this thread: small transactions keep each pause short.
+        maxBatch: store.dialect === "sqlite" ? 20 : undefined,
+      })
+    : undefined;
   // One chat-completion pipeline for the OpenAI route and queued chat jobs alike.
-  const completions = createChatCompletions({ router: routing.router, meter, metrics, cache });
+  const completions = createChatCompletions({ router: routing.router, meter, metrics, cache, bodies });
   const chatJobs = defineChatJobs({
     jobs,
     store: store.chatJobs,
@@ -213,6 +234,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     ...(documentEmbedder ? { documentEmbedder } : {}),
     completions,
     ...(options.consoleRoot ? { consoleRoot: options.consoleRoot } : {}),
+    ...(bodies ? { requestBodyLog: bodies } : {}),
+    reloads,
   });
 
   try {
@@ -226,6 +249,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     await tools.close();
     await routing.close();
     await meter.close();
+    await bodies?.close();
     await webhooks.stop();
     await store.close();
     await cache?.close();
@@ -266,6 +290,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       // After the drain every request has settled: write the last ledger rows and let queued webhooks go, while
       // the store is still open to record them.
       await meter.close();
+      await bodies?.close();
       await webhooks.stop();
       await store.close();
       await cache?.close();
@@ -278,15 +303,20 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const reload = (next: Readonly<Config>) => {
     const changes = routing.reload(next);
     features = next.features;
+    reloads.applied(changes);
     logger.info({ ...changes, features }, "engines and routes reloaded");
     return changes;
+  };
+  const reloadFailed = (error: unknown) => {
+    reloads.rejected(error);
+    logger.error({ err: error }, "configuration reload rejected; keeping the current configuration");
   };
 
   logger.info(
     { url: `${scheme}://${host}:${port}`, engines: routing.router().engines.map((g) => g.name), store: store.dialect },
     "switchyard listening",
   );
-  return { url: `${scheme}://${host}:${port}`, app, logger, shutdown, reload };
+  return { url: `${scheme}://${host}:${port}`, app, logger, shutdown, reload, reloadFailed };
 }
 
 function withQueryListener(observe: (event: LogEvent) => void, listener: ((event: LogEvent) => void) | undefined): (event: LogEvent) => void {

@@ -16,6 +16,7 @@ import type { Meter, MeterTicket } from "../metering/createMeter.js";
 import { outputBytesOf } from "../metering/estimateTokens.js";
 import { failureOutcome } from "../metering/failureOutcome.js";
 import type { Metrics } from "../observability/createMetrics.js";
+import type { RequestBodyLog } from "../observability/createRequestBodyLog.js";
 import type { Plan, Router } from "../routing/createRouter.js";
 import { pumpCall } from "../routing/pumpCall.js";
 import type { CompletionContext } from "./completionContext.js";
@@ -28,6 +29,11 @@ export interface ChatCompletionsDeps {
   metrics?: Metrics | undefined;
   /** Exact-match answers for deterministic requests; absent: no caching and no cache result. */
   cache?: ResponseCache | undefined;
+  /**
+   * Keeps each metered request's prompt and answer (requestLog.bodies). Absent when off: then a request pays one
+   * check for it, and a stream's parts are not collected for it.
+   */
+  bodies?: RequestBodyLog | undefined;
 }
 
 export interface CompletedAnswer {
@@ -109,6 +115,10 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
     return stale;
   };
 
+  /** Hands the exchange to the body log (only called when it is on); a hit is left out, as it has no ledger row. */
+  const logBodies = (log: RequestBodyLog, context: CompletionContext, input: CompletionInput, answer: CollectedResponse | undefined) =>
+    log.record({ requestId: context.requestId, at: Date.now(), model: input.model, request: input.request, answer });
+
   return {
     async complete(context, input) {
       const plan = deps.router().planForModel(input.model);
@@ -116,7 +126,14 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       const turn = await lookup(context, input, plan);
       if (turn.outcome?.result === "hit") return { model: turn.outcome.answer.model, response: turn.outcome.answer.response, cache: "hit", stored: turn.outcome.answer };
       const signal = context.abortSignal();
-      const ticket = await reserve(context, input, plan);
+      let ticket: MeterTicket;
+      try {
+        ticket = await reserve(context, input, plan);
+      } catch (error) {
+        // A refused request has a ledger row (rejected) too, which the request detail shows with its prompt.
+        if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, undefined);
+        throw error;
+      }
       let completed: Awaited<ReturnType<Router["complete"]>>;
       try {
         completed = await deps.router().complete(plan, meteredRequest(ticket, input.request), {
@@ -127,6 +144,7 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       } catch (error) {
         ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
         const stale = standIn(turn, error, plan, context.log, signal);
+        if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, stale?.response);
         if (!stale) throw error;
         return { model: stale.model, response: stale.response, cache: "stale", stored: stale };
       }
@@ -141,6 +159,7 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
         ttftMs: completed.ttftMs,
       });
       if (turn.storable(ticket, input.request)) store(context, turn, target.id, response);
+      if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, response);
       return { model: target.id, response, cache: turn.outcome?.result };
     },
 
@@ -151,18 +170,28 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       const turn = await lookup(context, input, plan);
       if (turn.outcome?.result === "hit") return replay(sink, turn.outcome.answer, "hit");
       const signal = context.abortSignal();
-      const ticket = await reserve(context, input, plan);
+      let ticket: MeterTicket;
+      try {
+        ticket = await reserve(context, input, plan);
+      } catch (error) {
+        // A refused request has a ledger row (rejected) too, which the request detail shows with its prompt.
+        if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, undefined);
+        throw error;
+      }
       let opened: Awaited<ReturnType<Router["open"]>>;
       try {
         opened = await router.open(plan, meteredRequest(ticket, input.request), { signal, traceparent: context.traceparent, timing: context });
       } catch (error) {
         ticket.settle({ ...failureOutcome(error, signal), latencyMs: performance.now() - startedAt });
         const stale = standIn(turn, error, plan, context.log, signal);
+        if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, stale?.response);
         if (!stale) throw error;
         return replay(sink, stale, "stale");
       }
       const { target, call } = opened;
-      const collector = turn.storable(ticket, input.request) ? createResponseAccumulator() : undefined;
+      const storable = turn.storable(ticket, input.request);
+      // The parts are collected for the cache or the body log, and only then: otherwise they just pass through.
+      const collector = storable || deps.bodies !== undefined ? createResponseAccumulator() : undefined;
       let end: Awaited<ReturnType<typeof pumpCall>> | undefined;
       try {
         sink.open({ model: target.id, cache: turn.outcome?.result });
@@ -180,8 +209,10 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
           latencyMs: performance.now() - startedAt,
           ttftMs: call.ttftMs,
         });
+        // What the client was sent, whole or cut short.
+        if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, collector?.result());
       }
-      if (collector && end.completed) store(context, turn, target.id, collector.result());
+      if (storable && collector && end.completed) store(context, turn, target.id, collector.result());
       await sink.close(end);
     },
   };

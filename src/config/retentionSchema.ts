@@ -14,6 +14,8 @@ export const retentionSchema = z
     sessionsDays: nonNegativeInt.default(0),
     /** Usage ledger rows older than this are removed once their day is rolled up; 0 keeps them for good. */
     ledgerDays: nonNegativeInt.default(0),
+    /** Logged request bodies (requestLog.bodies) older than this are removed; 0 keeps them for good. */
+    requestBodiesDays: nonNegativeInt.default(7),
     /** purge: delete; archive: write the rows as gzip'd JSON lines into archiveDir first, then delete them. */
     mode: z.enum(["purge", "archive"]).default("purge"),
     /** Directory for archive files (created when missing); required with mode archive. */

@@ -14,6 +14,7 @@ import { chatModelsOf, embeddingIssues, embeddingModelsOf, embeddingsSchema, loc
 import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 import { toolsSchema } from "./toolsSchema.js";
 import { consoleSchema } from "./consoleSchema.js";
+import { requestLogSchema } from "./requestLogSchema.js";
 
 const engineName = z
   .string()
@@ -301,6 +302,8 @@ export const configSchema = z
     /** Search defaults and hybrid (full-text + vector) fusion. */
     retrieval: retrievalSchema.prefault({}),
     retention: retentionSchema.prefault({}),
+    /** Prompt and answer logging for the request detail API (off by default). */
+    requestLog: requestLogSchema.prefault({}),
     usage: usageRollupSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
     telemetry: z

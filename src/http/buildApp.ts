@@ -33,6 +33,10 @@ import { createRateLimits, type RateLimits } from "../limits/createRateLimits.js
 import type { Meter } from "../metering/createMeter.js";
 import { createMetering } from "../metering/createMetering.js";
 import { usageRoutes } from "./routes/usageRoutes.js";
+import { usageSeriesRoutes } from "./routes/usageSeriesRoutes.js";
+import { usageExportRoutes } from "./routes/usageExportRoutes.js";
+import { budgetRoutes } from "./routes/budgetRoutes.js";
+import { ownKeysRoute } from "./routes/ownKeysRoute.js";
 import { adminUsageDailyRoute } from "./routes/adminUsageDailyRoute.js";
 import { adminWebhooksRoutes } from "./routes/adminWebhooksRoutes.js";
 import { metricsRoute } from "./routes/metricsRoute.js";
@@ -61,6 +65,9 @@ import { createChatCompletions, type ChatCompletions } from "../completions/crea
 import { createConsoleSessions } from "../console/createConsoleSessions.js";
 import { consoleSessionRoutes } from "./routes/consoleSessionRoutes.js";
 import { consoleRoutes } from "./routes/consoleRoutes.js";
+import { requestDetailRoutes } from "./routes/requestDetailRoutes.js";
+import type { RequestBodyLog } from "../observability/createRequestBodyLog.js";
+import type { ReloadLog } from "../routing/createReloadLog.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -98,6 +105,10 @@ export interface AppDeps {
   completions?: ChatCompletions;
   /** Where the built console is; dist/console when absent. */
   consoleRoot?: string;
+  /** The body log deps.completions writes to (requestLog.bodies), flushed before a request detail is read. */
+  requestBodyLog?: RequestBodyLog;
+  /** The last configuration reload, for the admin engines API; kept by main.ts. */
+  reloads?: ReloadLog;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -216,9 +227,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       failureThreshold: deps.config.health.failureThreshold,
       storeTimeoutMs: deps.config.health.storeTimeoutMs,
     });
-    adminEnginesRoute(scope, { router: deps.router });
+    adminEnginesRoute(scope, { router: deps.router, reloads: deps.reloads });
     adminKeysRoutes(scope, { apiKeys: deps.store.apiKeys, onRevoked: auth.authenticator.forget, ...(deps.onKeyEvent ? { onKeyEvent: deps.onKeyEvent } : {}) });
     usageRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
+    requestDetailRoutes(scope, {
+      usage: deps.store.usage,
+      bodies: deps.store.requestBodies,
+      bodiesLogged: deps.config.requestLog.bodies,
+      flush: async () => void (await Promise.all([meter.flush(), deps.requestBodyLog?.flush()])),
+    });
+    usageSeriesRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
+    usageExportRoutes(scope, { usage: deps.store.usage, flush: () => meter.flush() });
+    budgetRoutes(scope, { apiKeys: deps.store.apiKeys, usage: deps.store.usage, budgets: deps.config.budgets, flush: () => meter.flush() });
+    ownKeysRoute(scope, { apiKeys: deps.store.apiKeys });
     adminUsageDailyRoute(scope, { rollups: deps.store.rollups });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
     adminCacheRoute(scope, { cache: deps.cache });

@@ -22,7 +22,7 @@ export interface RollUpSummary {
   sealed: string[];
 }
 
-type MaintenanceConfig = Pick<Config, "usage" | "retention">;
+type MaintenanceConfig = Pick<Config, "usage" | "retention" | "requestLog">;
 
 /** Defines both jobs; call before jobs.start(). */
 export function defineMaintenanceJobs(jobs: JobQueue, store: Store, config: MaintenanceConfig, now: () => number = Date.now): void {
@@ -40,9 +40,10 @@ export function defineMaintenanceJobs(jobs: JobQueue, store: Store, config: Main
   });
 }
 
-/** Whether retention has anything to do: 0 days keeps everything. */
+/** Whether retention has anything to do: 0 days keeps everything, and bodies age only while they are logged. */
 export function retentionEnabled(config: MaintenanceConfig): boolean {
-  return config.retention.sessionsDays > 0 || config.retention.ledgerDays > 0;
+  const bodies = config.requestLog.bodies && config.retention.requestBodiesDays > 0;
+  return config.retention.sessionsDays > 0 || config.retention.ledgerDays > 0 || bodies;
 }
 
 /** Puts both jobs on their intervals (retention only when it is on); call once the queue has started. */

@@ -1,7 +1,7 @@
 /**
  * Retention: removes sessions (with their messages and feedback) idle for longer than `sessionsDays`, and usage
  * ledger rows older than `ledgerDays` — only of whole UTC days that are rolled up and unchanged since, so the
- * daily totals survive. Works in batches of `batchSize` rows; in archive mode every batch is written to the run's
+ * daily totals survive — and logged request bodies older than `requestBodiesDays`. Works in batches of `batchSize` rows; in archive mode every batch is written to the run's
  * archive file (and synced) before it is deleted. One run at a time across replicas: a second finds the lock
  * held and does nothing.
  */
@@ -25,6 +25,7 @@ export interface PurgeCounts {
   sessions: number;
   messages: number;
   usageLedger: number;
+  requestBodies: number;
 }
 
 export interface PurgeResult {
@@ -45,17 +46,18 @@ export const RETENTION_LOCK = "retention";
 
 export async function purgeExpired(
   store: Store,
-  retention: Pick<RetentionConfig, "sessionsDays" | "ledgerDays" | "mode" | "archiveDir" | "batchSize">,
+  // requestBodiesDays absent: bodies are kept (callers that predate body logging pass none).
+  retention: Pick<RetentionConfig, "sessionsDays" | "ledgerDays" | "mode" | "archiveDir" | "batchSize"> & Partial<Pick<RetentionConfig, "requestBodiesDays">>,
   options: PurgeOptions,
 ): Promise<PurgeResult> {
   const dryRun = options.dryRun === true;
   const run = await store.retention.exclusive(RETENTION_LOCK, async () => {
-    const result: PurgeResult = { ran: true, dryRun, interrupted: false, deleted: { sessions: 0, messages: 0, usageLedger: 0 }, ledgerDaysKept: [], archives: [] };
+    const result: PurgeResult = { ran: true, dryRun, interrupted: false, deleted: noneDeleted(), ledgerDaysKept: [], archives: [] };
     const archiving = retention.mode === "archive" && !dryRun;
     if (archiving && retention.archiveDir === undefined) throw new Error("retention mode archive needs retention.archiveDir");
     const runName = `${new Date(options.now).toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
     const archive = (table: string) => (archiving && retention.archiveDir !== undefined ? createArchiveWriter(retention.archiveDir, `${table}-${runName}`) : undefined);
-    const files = { sessions: archive("sessions"), messages: archive("messages"), usageLedger: archive("usage_ledger") };
+    const files = { sessions: archive("sessions"), messages: archive("messages"), usageLedger: archive("usage_ledger"), requestBodies: archive("request_bodies") };
     const stopped = () => {
       if (options.signal?.aborted === true) result.interrupted = true;
       return result.interrupted;
@@ -95,6 +97,19 @@ export async function purgeExpired(
           }
         }
       }
+      const bodiesDays = retention.requestBodiesDays ?? 0;
+      if (bodiesDays > 0 && !stopped()) {
+        const before = options.now - bodiesDays * DAY_MS;
+        if (dryRun) {
+          result.deleted.requestBodies = await store.requestBodies.countExpired(before);
+        } else {
+          const keep = keeper(files.requestBodies);
+          for (let taken = -1; taken !== 0 && !stopped(); ) {
+            taken = await guarded(files.requestBodies, () => store.requestBodies.takeExpired(before, retention.batchSize, keep));
+            result.deleted.requestBodies += taken;
+          }
+        }
+      }
     } finally {
       for (const file of Object.values(files)) {
         const path = await file?.finish();
@@ -104,7 +119,11 @@ export async function purgeExpired(
     return result;
   });
   if (run.acquired) return run.value;
-  return { ran: false, dryRun, interrupted: false, deleted: { sessions: 0, messages: 0, usageLedger: 0 }, ledgerDaysKept: [], archives: [] };
+  return { ran: false, dryRun, interrupted: false, deleted: noneDeleted(), ledgerDaysKept: [], archives: [] };
+}
+
+function noneDeleted(): PurgeCounts {
+  return { sessions: 0, messages: 0, usageLedger: 0, requestBodies: 0 };
 }
 
 async function purgeSessions(

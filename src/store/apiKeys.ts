@@ -44,12 +44,34 @@ export interface NewApiKey {
   accessLevel?: number | null;
 }
 
+/** Fields of a key that can change after it is issued; absent: unchanged, null: cleared. */
+export interface ApiKeyChanges {
+  name?: string;
+  allowedModels?: readonly string[] | null;
+  rpm?: number | null;
+  tpm?: number | null;
+  budgetUsd?: number | null;
+  budgetWindow?: "day" | "month" | "total" | null;
+  expiresAt?: number | null;
+  accessLevel?: number | null;
+}
+
 export interface ApiKeyStore {
   create(input: NewApiKey): Promise<ApiKey>;
   /** The key with this hash, revoked and expired ones included (the caller decides what they mean). */
   findByHash(keyHash: string): Promise<ApiKey | undefined>;
   /** Every key, revoked ones included, newest first. Hashes never leave the store. */
   list(): Promise<ApiKey[]>;
+  /** The keys of one user, revoked ones included, newest first. */
+  listByUser(userId: string): Promise<ApiKey[]>;
+  /** The key with this id, revoked or not. */
+  get(id: string): Promise<ApiKey | undefined>;
+  /**
+   * Applies the changes to a key that is not revoked and returns it as it now is; undefined when there is no such
+   * key or it is revoked (a revoked key stays as it was when revoked). The caller checks that the result makes
+   * sense (a budget needs both its amount and its window).
+   */
+  update(id: string, changes: ApiKeyChanges): Promise<ApiKey | undefined>;
   /** Marks the key revoked; false when there is no such key or it was revoked already. */
   revoke(id: string): Promise<boolean>;
   /**
@@ -100,6 +122,34 @@ export function createApiKeyStore(db: Kysely<Database>, options: { now?: Clock }
       return rows.map(toApiKey);
     },
 
+    async listByUser(userId) {
+      const rows = await db
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .orderBy("created_at", "desc")
+        .orderBy("id", "asc")
+        .execute();
+      return rows.map(toApiKey);
+    },
+
+    async get(id) {
+      const row = await db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
+    async update(id, changes) {
+      const set = columnsOf(changes);
+      // Nothing to write: the key as it is, if it is still active.
+      if (Object.keys(set).length === 0) {
+        const row = await db.selectFrom("api_keys").selectAll().where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
+        return row === undefined ? undefined : toApiKey(row);
+      }
+      // RETURNING (PostgreSQL, SQLite 3.35+): the row as written, read in the same statement.
+      const row = await db.updateTable("api_keys").set(set).where("id", "=", id).where("revoked_at", "is", null).returningAll().executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
     async revoke(id) {
       const result = await db
         .updateTable("api_keys")
@@ -128,6 +178,21 @@ export function createApiKeyStore(db: Kysely<Database>, options: { now?: Clock }
       }
     },
   };
+}
+
+type ChangeableColumns = Partial<Pick<ApiKeyRow, "name" | "allowed_models" | "rpm" | "tpm" | "budget_usd" | "budget_window" | "expires_at" | "access_level">>;
+
+function columnsOf(changes: ApiKeyChanges): ChangeableColumns {
+  const set: ChangeableColumns = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.allowedModels !== undefined) set.allowed_models = changes.allowedModels === null ? null : JSON.stringify(changes.allowedModels);
+  if (changes.rpm !== undefined) set.rpm = changes.rpm;
+  if (changes.tpm !== undefined) set.tpm = changes.tpm;
+  if (changes.budgetUsd !== undefined) set.budget_usd = changes.budgetUsd;
+  if (changes.budgetWindow !== undefined) set.budget_window = changes.budgetWindow;
+  if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
+  if (changes.accessLevel !== undefined) set.access_level = changes.accessLevel;
+  return set;
 }
 
 function toApiKey(row: ApiKeyRow): ApiKey {

@@ -18,6 +18,7 @@ import { createChatJobStore, type ChatJobStore } from "./chatJobs.js";
 import { createDocumentStore, type DocumentStore } from "./documents.js";
 import { createUsageRollupStore, type UsageRollupStore } from "./usageRollups.js";
 import { createRetentionStore, type RetentionStore } from "./retentionStore.js";
+import { createRequestBodyStore, type RequestBodyStore } from "./requestBodies.js";
 import { migrateToLatest } from "./migrateToLatest.js";
 import { parseStoreUrl, type StoreTarget } from "./parseStoreUrl.js";
 import { postgresDialect } from "./postgresDialect.js";
@@ -42,6 +43,8 @@ export interface Store {
   rollups: UsageRollupStore;
   /** Batched removal of expired sessions, messages and ledger rows. */
   retention: RetentionStore;
+  /** Logged prompts and answers (requestLog.bodies), by request id. */
+  requestBodies: RequestBodyStore;
   /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
   poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
@@ -117,6 +120,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     documents: createDocumentStore(db, target.dialect, { ...stores, vectors }),
     rollups: createUsageRollupStore(db, target.dialect),
     retention: createRetentionStore(db, target.dialect),
+    requestBodies: createRequestBodyStore(db, target.dialect),
     poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");

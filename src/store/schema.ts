@@ -12,6 +12,7 @@ import type { ChatJobsTable } from "./chatJobsTable.js";
 import type { DocumentChunksTable, DocumentReferencesTable, DocumentsTable } from "./documentTables.js";
 import type { DocumentChunkEmbeddingsTable } from "./chunkEmbeddingsTable.js";
 import type { UsageDailyTable, UsageRollupDaysTable } from "./usageRollupTables.js";
+import type { RequestBodiesTable } from "./requestBodiesTable.js";
 
 export interface SessionsTable {
   id: string;
@@ -109,6 +110,7 @@ export interface Database {
   document_chunk_embeddings: DocumentChunkEmbeddingsTable;
   usage_daily: UsageDailyTable;
   usage_rollup_days: UsageRollupDaysTable;
+  request_bodies: RequestBodiesTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -2,12 +2,14 @@
  * The usage ledger: one row per chat request (tokens, cost, latency, outcome). Rows arrive in batches from the
  * metering writer, each batch in one transaction; reads page newest first and total over a filter.
  */
-import type { Kysely, SelectQueryBuilder } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database } from "./schema.js";
 import type { UsageLedgerRow, UsageStatus } from "./usageLedgerTable.js";
 import { assertLimit, decodeCursor, pageOf } from "./cursor.js";
+import { usageSeries, type UsageSeries, type UsageSeriesQuery } from "./usageSeries.js";
+import { filteredUsage, type UsageFilter } from "./usageFilter.js";
 
-export type { UsageStatus };
+export type { UsageStatus, UsageFilter };
 
 export interface UsageRecord {
   id: string;
@@ -29,18 +31,6 @@ export interface UsageRecord {
   ttftMs: number | null;
   status: UsageStatus;
   errorCode: string | null;
-}
-
-export interface UsageFilter {
-  userId?: string | undefined;
-  keyId?: string | undefined;
-  engine?: string | undefined;
-  model?: string | undefined;
-  status?: UsageStatus | undefined;
-  /** Epoch ms, inclusive. */
-  from?: number | undefined;
-  /** Epoch ms, exclusive. */
-  to?: number | undefined;
 }
 
 export interface UsageTotals {
@@ -66,6 +56,10 @@ export interface UsageLedger {
   totals(filter: UsageFilter): Promise<UsageTotals>;
   /** Cost in USD a key or a user ran up since `since` (epoch ms): what a budget window has spent. */
   spentSince(subject: { kind: "key" | "user"; id: string }, since: number): Promise<number>;
+  /** What each user with ledger rows since `since` (epoch ms) spent, in one grouped read (budget listings). */
+  spentSinceByUser(since: number): Promise<Map<string, number>>;
+  /** Requests, errors, tokens, cost and latency percentiles per time bucket (and group): see usageSeries. */
+  series(query: UsageSeriesQuery): Promise<UsageSeries>;
 }
 
 // 20 columns × 100 rows stays well under SQLite's and PostgreSQL's bound-parameter limits.
@@ -77,18 +71,6 @@ const isUsageKey = (parts: readonly unknown[]): parts is UsageKey =>
   parts.length === 2 && Number.isSafeInteger(parts[0]) && typeof parts[1] === "string";
 
 export function createUsageLedger(db: Kysely<Database>): UsageLedger {
-  const filtered = <O>(query: SelectQueryBuilder<Database, "usage_ledger", O>, filter: UsageFilter) => {
-    let q = query;
-    if (filter.userId !== undefined) q = q.where("user_id", "=", filter.userId);
-    if (filter.keyId !== undefined) q = q.where("key_id", "=", filter.keyId);
-    if (filter.engine !== undefined) q = q.where("engine", "=", filter.engine);
-    if (filter.model !== undefined) q = q.where("model", "=", filter.model);
-    if (filter.status !== undefined) q = q.where("status", "=", filter.status);
-    if (filter.from !== undefined) q = q.where("created_at", ">=", filter.from);
-    if (filter.to !== undefined) q = q.where("created_at", "<", filter.to);
-    return q;
-  };
-
   return {
     async append(records) {
       if (records.length === 0) return;
@@ -107,7 +89,7 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
     async list(filter, page) {
       assertLimit(page.limit, 1);
       const after = page.cursor === undefined ? undefined : decodeCursor(CURSOR_KIND, page.cursor, isUsageKey);
-      let query = filtered(db.selectFrom("usage_ledger").selectAll(), filter);
+      let query = filteredUsage(db.selectFrom("usage_ledger").selectAll(), filter);
       if (after !== undefined) {
         const [createdAt, id] = after;
         // The plain bound is implied by the OR; it is there so planners seek to the cursor (see sessions.list).
@@ -124,7 +106,7 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
     },
 
     async totals(filter) {
-      const row = await filtered(
+      const row = await filteredUsage(
         db
           .selectFrom("usage_ledger")
           .select((eb) => [
@@ -154,6 +136,18 @@ export function createUsageLedger(db: Kysely<Database>): UsageLedger {
         .executeTakeFirstOrThrow();
       return Number(row.spent ?? 0);
     },
+
+    async spentSinceByUser(since) {
+      const rows = await db
+        .selectFrom("usage_ledger")
+        .select((eb) => ["user_id", eb.fn.sum<number | string | null>("cost_usd").as("spent")])
+        .where("created_at", ">=", since)
+        .groupBy("user_id")
+        .execute();
+      return new Map(rows.map((row) => [row.user_id, Number(row.spent ?? 0)]));
+    },
+
+    series: (query) => usageSeries(db, query),
   };
 }
 

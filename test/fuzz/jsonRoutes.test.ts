@@ -156,6 +156,19 @@ const specs: Record<string, RouteSpec> = {
       accessLevel: 1,
     }),
   },
+  "PATCH /api/v2/admin/keys/:id": {
+    setup: async (gateway) => {
+      const created = await postJson(`${gateway.url}/api/v2/admin/keys`, { name: "fuzz target" });
+      assert.equal(created.status, 201);
+      const { id } = (await created.json()) as { id: string };
+      return { path: `/api/v2/admin/keys/${id}` };
+    },
+    valid: () => ({ name: "changed", rpm: 10, tpm: null, budgetUsd: 1, budgetWindow: "day", allowedModels: ["vllm/mock-model"], expiresAt: "2099-01-01T00:00:00Z", accessLevel: 1 }),
+  },
+  // auth.mode none here: the session is the local admin's, whatever key a valid body names.
+  "POST /api/v2/console/session": {
+    valid: () => ({ apiKey: "sy-fuzzed-key-0123456789" }),
+  },
   "POST /api/v2/admin/webhooks": {
     valid: () => ({ url: "http://127.0.0.1:9/hook", events: ["budget.threshold"], secret: "0123456789abcdef0123" }),
   },

@@ -19,7 +19,7 @@ import { archivedRows } from "./archiveLines.js";
 
 const JAN_1 = Date.UTC(2025, 0, 1);
 const JAN_10 = Date.UTC(2025, 0, 10);
-const base: RetentionConfig = { sessionsDays: 0, ledgerDays: 0, mode: "purge", batchSize: 2, everyMinutes: 60 };
+const base: RetentionConfig = { sessionsDays: 0, ledgerDays: 0, requestBodiesDays: 0, mode: "purge", batchSize: 2, everyMinutes: 60 };
 
 /** A session of `userId` with a question, a scored answer and a follow-up, at f.at.now. */
 async function chat(f: RetentionFixture, userId: string): Promise<string> {
@@ -55,11 +55,11 @@ eachDialect("retention", (context) => {
       await f.store.usage.append(ledger);
 
       const dry = await purgeExpired(f.store, { ...base, sessionsDays: 30 }, { now, dryRun: true });
-      assert.deepEqual(dry.deleted, { sessions: 4, messages: 12, usageLedger: 0 });
+      assert.deepEqual(dry.deleted, { sessions: 4, messages: 12, usageLedger: 0, requestBodies: 0 });
       assert.equal((await f.ids("sessions")).length, 7, "a dry run deletes nothing");
 
       const result = await purgeExpired(f.store, { ...base, sessionsDays: 30 }, { now });
-      assert.deepEqual(result, { ran: true, dryRun: false, interrupted: false, deleted: { sessions: 4, messages: 12, usageLedger: 0 }, ledgerDaysKept: [], archives: [] });
+      assert.deepEqual(result, { ran: true, dryRun: false, interrupted: false, deleted: { sessions: 4, messages: 12, usageLedger: 0, requestBodies: 0 }, ledgerDaysKept: [], archives: [] });
       assert.deepEqual(await f.ids("sessions"), [...kept].sort());
       const messages = await f.raw.selectFrom("messages").select(["session_id", "feedback_score"]).execute();
       assert.equal(messages.length, keptMessages);
@@ -69,7 +69,7 @@ eachDialect("retention", (context) => {
       assert.deepEqual(await f.ids("usage_ledger"), ledger.map((r) => r.id), "ledgerDays 0 keeps the ledger");
 
       const again = await purgeExpired(f.store, { ...base, sessionsDays: 30 }, { now });
-      assert.deepEqual(again.deleted, { sessions: 0, messages: 0, usageLedger: 0 });
+      assert.deepEqual(again.deleted, { sessions: 0, messages: 0, usageLedger: 0, requestBodies: 0 });
     } finally {
       await f.close();
     }
@@ -123,7 +123,7 @@ eachDialect("retention", (context) => {
         usage_ledger: await f.raw.selectFrom("usage_ledger").selectAll().execute(),
       };
       const result = await purgeExpired(f.store, { ...base, sessionsDays: 30, ledgerDays: 30, mode: "archive", archiveDir: dir, batchSize: 3 }, { now });
-      assert.deepEqual(result.deleted, { sessions: 4, messages: 12, usageLedger: 7 });
+      assert.deepEqual(result.deleted, { sessions: 4, messages: 12, usageLedger: 7, requestBodies: 0 });
       assert.equal(result.archives.length, 3);
       assert.ok(result.archives.every((path) => path.startsWith(dir) && path.endsWith(".jsonl.gz")));
       assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith(".partial")), [], "no partial file is left");

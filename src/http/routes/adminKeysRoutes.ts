@@ -1,6 +1,6 @@
 /**
  * The API keys admin API (`/api/v2/admin/keys`): create (the key is in the response once and stored nowhere),
- * list (never a key or its hash), revoke.
+ * list (never a key or its hash), change, revoke.
  */
 import type { FastifyInstance } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
@@ -9,6 +9,7 @@ import type { BudgetWindow, Role } from "../../auth/principal.js";
 import { issueApiKey } from "../../auth/issueApiKey.js";
 import { guardStore } from "../../chat/guardStore.js";
 import { GatewayError } from "../../errors.js";
+import { keyChangesBody, keyChangesOf, type KeyChangesBody } from "./keyChanges.js";
 
 // Enums (not unions of literals) so a wrong value is reported as "must be equal to one of the allowed values".
 const role = Type.Unsafe<Role>({ type: "string", enum: ["user", "admin"] });
@@ -39,11 +40,19 @@ const createSchema = {
   body: createBody,
 };
 const listSchema = { tags: ["admin"], summary: "List API keys", description: "Never a key or its hash." };
+const updateSchema = {
+  tags: ["admin"],
+  summary: "Change an API key",
+  description:
+    "Changes name, rpm, tpm, budgetUsd, budgetWindow, allowedModels, expiresAt or accessLevel (null clears); answers 200 with the key as it now is, 404 for an unknown or revoked key. Applies at once on this replica; other replicas pick it up within their key cache's lifetime (10 s).",
+  params: idParams,
+  body: keyChangesBody,
+};
 const revokeSchema = { tags: ["admin"], summary: "Revoke an API key", description: "Answers 204.", params: idParams };
 
 export interface AdminKeysRouteDeps {
   apiKeys: ApiKeyStore;
-  /** Called after a revocation, so cached lookups of the key are dropped at once. */
+  /** Called after a revocation or a change, so cached lookups of the key are dropped and the next request sees it. */
   onRevoked?(keyId: string): void;
   /** Key lifecycle events for webhook subscribers (never carrying the key itself). */
   onKeyEvent?(event: "key.created" | "key.revoked", data: { keyId: string; by: string; userId?: string; role?: string }): void;
@@ -61,6 +70,20 @@ export function adminKeysRoutes(app: FastifyInstance, deps: AdminKeysRouteDeps):
   app.get("/api/v2/admin/keys", { config: { policy: "admin" }, schema: listSchema }, async () => {
     const keys = await guardStore(() => deps.apiKeys.list());
     return { data: keys.map(keyView) };
+  });
+
+  app.patch("/api/v2/admin/keys/:id", { config: { policy: "admin" }, schema: updateSchema }, async (request) => {
+    const { id } = request.params as Static<typeof idParams>;
+    const body = request.body as KeyChangesBody;
+    const updated = await guardStore(async () => {
+      const current = await deps.apiKeys.get(id);
+      if (current === undefined || current.revokedAt !== null) return undefined;
+      return deps.apiKeys.update(id, keyChangesOf(body, current, Date.now()));
+    });
+    if (updated === undefined) throw new GatewayError("not_found", `no active API key ${id}`);
+    deps.onRevoked?.(id);
+    request.log.info({ keyId: id, fields: Object.keys(body), by: request.userId }, "API key changed");
+    return keyView(updated);
   });
 
   app.delete("/api/v2/admin/keys/:id", { config: { policy: "admin" }, schema: revokeSchema }, async (request, reply) => {

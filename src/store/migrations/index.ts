@@ -14,6 +14,8 @@ import * as usageRollups from "./008_usage_rollups.js";
 import * as documents from "./009_documents.js";
 import * as messageCitations from "./011_message_citations.js";
 import * as chunkEmbeddings from "./010_chunk_embeddings.js";
+import * as usageLookups from "./012_usage_lookups.js";
+import * as requestBodies from "./013_request_bodies.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
@@ -27,4 +29,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "009_documents": documents,
   "010_chunk_embeddings": chunkEmbeddings,
   "011_message_citations": messageCitations,
+  "012_usage_lookups": usageLookups,
+  "013_request_bodies": requestBodies,
 };
