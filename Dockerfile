@@ -22,7 +22,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3 node-llama-cpp
 COPY tsconfig.json ./
 COPY src ./src
-# Only src/ is copied, so only the server is compiled (tests and benchmarks stay out of the image).
+# The web console's sources; the build bundles them into dist/console (Vite, with its bundle-size check).
+COPY console ./console
+# Only src/ and console/ are copied, so only the server and the console are built (tests and benchmarks stay out).
 RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund
 
@@ -48,6 +50,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/console ./dist/console
 # The only writable places: SQLite data (embedded default) and downloaded GGUF models.
 RUN mkdir -p /app/data /app/models && chown 10001:10001 /app/data /app/models
 USER 10001:10001
