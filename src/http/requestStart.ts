@@ -14,7 +14,7 @@ import { randomHex } from "../observability/randomHex.js";
 import { apiOf } from "../observability/observeEngineCall.js";
 import { contextLogFields, runInRequestContext, type RequestContext } from "../observability/requestContext.js";
 import { securityHeadersFor, HSTS_VALUE } from "./security/securityHeaders.js";
-import { traceIdFrom } from "./traceId.js";
+import { newTraceId, traceIdFrom } from "./traceId.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -51,7 +51,7 @@ export function requestStart(app: FastifyInstance, deps: RequestStartDeps): void
 
   app.addHook("onRequest", (request, reply, done) => {
     const traceId = traceIdFrom(request.headers);
-    const traceparent = `00-${traceIdPattern.test(traceId) ? traceId : randomHex(16)}-${randomHex(8)}-01`;
+    const traceparent = `00-${traceIdPattern.test(traceId) ? traceId : newTraceId()}-${randomHex(8)}-01`;
     const route = request.routeOptions.url;
     const context: RequestContext = {
       traceId,

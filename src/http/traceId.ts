@@ -17,7 +17,16 @@ export function traceIdFrom(headers: Record<string, HeaderValue>): string {
     const value = first(headers[name]);
     if (value && clientIdPattern.test(value)) return value;
   }
-  return randomHex(16);
+  return newTraceId();
+}
+
+/**
+ * A W3C trace id (32 lowercase hex digits) for a request that brought none, led by 48 bits of Unix milliseconds
+ * as a UUIDv7 is (see uuidV7), so the usage ledger's trace index stays append-only; the other 80 bits are random,
+ * more than the 56 that Trace Context Level 2 asks to be random. A caller's own trace id is kept as it came.
+ */
+export function newTraceId(now = Date.now()): string {
+  return now.toString(16).padStart(12, "0") + randomHex(10);
 }
 
 function first(value: HeaderValue): string | undefined {

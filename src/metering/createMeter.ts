@@ -5,7 +5,7 @@
  * a ledger row, the budget settled to the real cost, the tokens counted against the rate limit, and any budget
  * alert raised. Settling never throws and never waits, so it is safe in `finally` blocks.
  */
-import { randomUUID } from "node:crypto";
+import { uuidV7 } from "../observability/uuidV7.js";
 import type { Principal } from "../auth/principal.js";
 import type { PricingConfig } from "../config/securitySchema.js";
 import type { ChatMessage, ToolDefinition, Usage } from "../engines/spec.js";
@@ -93,7 +93,7 @@ export function createMeter(deps: MeterDeps): Meter {
   };
 
   const baseRecord = (request: MeterRequest, createdAt: number): Omit<UsageRecord, "status" | "latencyMs" | "errorCode"> => ({
-    id: randomUUID(),
+    id: uuidV7(),
     createdAt,
     requestId: request.requestId,
     traceId: request.traceId,

@@ -4,7 +4,7 @@
  * scrubbed one by one inside the JSON, so the scrubbed request is still valid JSON; images are left out (a data
  * URL's base64 would fill maxChars and tell a reader nothing).
  */
-import { randomUUID } from "node:crypto";
+import { uuidV7 } from "./uuidV7.js";
 import type { ChatRequest, ImageInput, ToolCall } from "../engines/spec.js";
 import type { RequestBodyRecord } from "../store/requestBodies.js";
 import type { Scrubber } from "./createScrubber.js";
@@ -35,7 +35,7 @@ export function toRequestBodyRecord(exchange: LoggedExchange, scrub: Scrubber, m
     return { id: call.id, type: call.type, function: { name: scrub(call.function.name), arguments: args.text } };
   });
   return {
-    id: randomUUID(),
+    id: uuidV7(),
     requestId: exchange.requestId,
     createdAt: exchange.at,
     request: request.text,

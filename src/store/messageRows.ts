@@ -1,5 +1,5 @@
 /** Maps messages between their domain shape and their row in the messages table, both ways. */
-import { randomUUID } from "node:crypto";
+import { uuidV7 } from "../observability/uuidV7.js";
 import type { ToolCall } from "../engines/spec.js";
 import type { MessageRow } from "./schema.js";
 import type { Citation, Message, NewMessage } from "./messages.js";
@@ -14,7 +14,7 @@ export function serializeCitations(citations: Citation[] | null): string | null 
 
 export function toMessageRow(message: NewMessage, sessionId: string, seq: number, createdAt: number): MessageRow {
   return {
-    id: randomUUID(),
+    id: uuidV7(),
     session_id: sessionId,
     seq,
     role: message.role,
