@@ -41,9 +41,17 @@ const redactedKeys = new Set([
 ]);
 const censor = "[redacted]";
 
+// The scrubber each logger made here writes through, for writers that format their own lines (createAccessLog).
+const scrubbers = new WeakMap<Logger, Scrubber>();
+
+/** The scrubber of a logger made by createLogger; undefined for any other logger. */
+export function scrubberOf(logger: Logger): Scrubber | undefined {
+  return scrubbers.get(logger);
+}
+
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
   const scrub = createScrubber(options.secrets);
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: "switchyard" },
@@ -68,6 +76,8 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
         ? pinoPretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" })
         : pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 })),
   );
+  scrubbers.set(logger, scrub);
+  return logger;
 }
 
 function scrubError(serialized: ReturnType<typeof stdSerializers.err>, scrub: Scrubber): ReturnType<typeof stdSerializers.err> {
@@ -103,7 +113,7 @@ function scrubShallow(object: Record<string, unknown>, scrub: Scrubber, depth = 
  */
 let lastMs = -1;
 let lastField = "";
-function isoTimeField(): string {
+export function isoTimeField(): string {
   const now = Date.now();
   if (now !== lastMs) {
     lastMs = now;

@@ -11,8 +11,9 @@ import type { Logger } from "../logger.js";
 import { bindLabels } from "../observability/bindLabels.js";
 import type { Metrics } from "../observability/createMetrics.js";
 import { randomHex } from "../observability/randomHex.js";
+import { createAccessLog } from "../observability/createAccessLog.js";
 import { apiOf } from "../observability/observeEngineCall.js";
-import { contextLogFields, runInRequestContext, type RequestContext } from "../observability/requestContext.js";
+import { runInRequestContext, type RequestContext } from "../observability/requestContext.js";
 import { securityHeadersFor, HSTS_VALUE } from "./security/securityHeaders.js";
 import { newTraceId, traceIdFrom } from "./traceId.js";
 
@@ -47,7 +48,8 @@ export function requestStart(app: FastifyInstance, deps: RequestStartDeps): void
   app.decorateRequest("principal", null as unknown as Principal);
   app.decorateRequest("observed", null as unknown as RequestContext);
   const durations = deps.metrics ? bindLabels(deps.metrics.httpRequestDuration) : undefined;
-  const { logger, defaultPrincipal } = deps;
+  const { defaultPrincipal } = deps;
+  const accessLog = createAccessLog(deps.logger);
 
   app.addHook("onRequest", (request, reply, done) => {
     const traceId = traceIdFrom(request.headers);
@@ -90,18 +92,22 @@ export function requestStart(app: FastifyInstance, deps: RequestStartDeps): void
         const method = request.method;
         durations(`${pattern} ${method} ${status}`, () => ({ route: pattern, method, status: String(status) })).observe(durationMs / 1000);
       }
-      const line = {
-        ...contextLogFields(context),
-        route: pattern,
-        method: request.method,
-        url: request.url,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        bytes: bytesSent(reply, socket, socketBytesAtStart),
-        ip: request.ip,
-      };
-      if (quietRoutes.has(pattern)) logger.debug(line, "request completed");
-      else logger.info(line, "request completed");
+      accessLog(
+        {
+          traceId: context.traceId,
+          requestId: context.requestId,
+          userId: context.userId,
+          sessionId: context.sessionId,
+          route: pattern,
+          method: request.method,
+          url: request.url,
+          status,
+          durationMs: Math.round(durationMs * 1000) / 1000,
+          bytes: bytesSent(reply, socket, socketBytesAtStart),
+          ip: request.ip,
+        },
+        quietRoutes.has(pattern),
+      );
     };
     raw.once("finish", end);
     raw.once("close", end);

@@ -8,11 +8,18 @@
 import { randomHex } from "./randomHex.js";
 
 const variants = "89ab";
+// Requests arriving in the same millisecond share the time part's formatting.
+let lastMs = -1;
+let lastTime = "";
 
 export function uuidV7(now = Date.now()): string {
-  const time = now.toString(16).padStart(12, "0");
+  if (now !== lastMs) {
+    lastMs = now;
+    const hex = now.toString(16).padStart(12, "0");
+    lastTime = `${hex.slice(0, 8)}-${hex.slice(8, 12)}`;
+  }
   const random = randomHex(10);
   // Version nibble 7; the variant's top bits 10, so the nibble after the third dash is 8, 9, a or b.
   const variant = variants[Number.parseInt(random[3] as string, 16) & 3] as string;
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(0, 3)}-${variant}${random.slice(4, 7)}-${random.slice(8, 20)}`;
+  return `${lastTime}-7${random.slice(0, 3)}-${variant}${random.slice(4, 7)}-${random.slice(8, 20)}`;
 }
