@@ -2,11 +2,12 @@
  * Server-sent events on a raw response, honouring backpressure: when the socket's buffer is full, writing waits
  * for 'drain' (or for the client to go away), so a slow reader never makes the server buffer without bound.
  *
- * The stream's first event leaves at once, with the response head: the time to the first byte is the client's
- * time to first token. After it, events sent in the same turn of the event loop (parts that arrived from the
- * upstream together) are joined into one string and written once at the end of the turn: one chunk of the
- * response's chunked encoding and one socket write, however many events. An event produced alone still goes out
- * at the end of its own turn, so nothing waits for company.
+ * Events sent in the same turn of the event loop (parts that arrived from the upstream together) are joined into
+ * one string and written once at the end of the turn: one chunk of the response's chunked encoding and one socket
+ * write, however many events, the first of them carrying the response head. An event produced alone still goes
+ * out at the end of its own turn, so nothing waits for company and the first byte leaves with the first token.
+ * A stream that ends in the turn its last events came in writes them, and the end of the chunked body, at once:
+ * an upstream answer that arrived in one read leaves in one write.
  */
 import type { ServerResponse } from "node:http";
 
@@ -50,7 +51,6 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
   response.once("close", () => {
     closed = true;
   });
-  let first = true;
   // Events of this turn not written yet.
   let pending = "";
   let scheduled = false;
@@ -79,13 +79,6 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
     send(data, event) {
       if (gone()) return false;
       const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-      if (first) {
-        first = false;
-        const flushed = response.write(frame);
-        // Node corks a response's first write until the next tick, to join head and body: release it now.
-        if (typeof response.uncork === "function" && response.writableCorked > 0) response.uncork();
-        return flushed ? true : drained();
-      }
       pending += frame;
       // A producer that never yields (every part already there) must not pile up a turn without end: past a
       // bound, the turn's events go out now and the socket's own backpressure applies.
@@ -98,8 +91,11 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
       return response.writableNeedDrain ? drained() : true;
     },
     end() {
-      flush();
-      if (!gone()) response.end();
+      if (gone()) return;
+      const frames = pending;
+      pending = "";
+      if (frames === "") response.end();
+      else response.end(frames);
     },
   };
 }

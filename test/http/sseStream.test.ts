@@ -1,7 +1,8 @@
 /**
- * The SSE writer on a real socket: the first event leaves at once, later events sent in one turn leave together
- * and in order, and a client that stops
- * reading makes send() wait instead of letting the server buffer without bound.
+ * The SSE writer on a real socket: events sent in one turn leave together (the first with the head) and in order
+ * at its end, an event alone leaves at the end of its own turn, a stream that ends in its last events' turn
+ * writes them and its end at once, and a client that stops reading makes send() wait instead of letting the
+ * server buffer without bound.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,36 +38,57 @@ async function readAll(client: IncomingMessage): Promise<{ text: string; reads: 
   return { text, reads };
 }
 
-test("the first event leaves at once with the head; the rest of its turn arrives whole, in order, in one socket write", async () => {
-  await withSse(async (sse, response, responded) => {
-    const socket = response.socket;
-    assert.ok(socket);
-    let writes = 0;
-    const originalWritev = (socket as unknown as { _writev: (...args: unknown[]) => unknown })._writev.bind(socket);
-    (socket as unknown as { _writev: (...args: unknown[]) => unknown })._writev = (...args: unknown[]) => {
+function countWrites(response: ServerResponse): () => number {
+  const socket = response.socket;
+  assert.ok(socket);
+  let writes = 0;
+  const patched = socket as unknown as Record<"_write" | "_writev", (...args: unknown[]) => unknown>;
+  for (const method of ["_write", "_writev"] as const) {
+    const original = patched[method].bind(socket);
+    patched[method] = (...args: unknown[]) => {
       writes++;
-      return originalWritev(...args);
+      return original(...args);
     };
-    (socket as unknown as { _write: (...args: unknown[]) => unknown })._write = ((write) => (...args: unknown[]) => {
-      writes++;
-      return write(...args);
-    })((socket as unknown as { _write: (...args: unknown[]) => unknown })._write.bind(socket));
+  }
+  return () => writes;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test("events of one turn leave at its end in one socket write, the first with the head; a later event alone leaves in its own turn", async () => {
+  await withSse(async (sse, response, responded) => {
+    const writes = countWrites(response);
     assert.equal(await sse.send(JSON.stringify({ i: 0 }), "meta"), true);
-    assert.equal(writes, 1, "the head and the first event are on the wire before the turn ends");
     for (let i = 1; i < 20; i++) assert.equal(await sse.send(JSON.stringify({ i })), true);
-    assert.equal(writes, 1, "later events of the turn wait for its end");
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(writes, 2, "the other nineteen events of the turn, one socket write");
+    assert.equal(writes(), 0, "the events of the turn wait for its end");
+    await nextTurn();
+    assert.equal(writes(), 1, "the head and the turn's twenty events, one socket write");
     const client = await responded;
     assert.equal(client.headers["content-type"], "text/event-stream; charset=utf-8");
     assert.equal(client.headers["x-test"], "1");
+    assert.equal(await sse.send(JSON.stringify({ i: 20 })), true);
+    await nextTurn();
+    assert.equal(writes(), 2, "an event alone is not held for company");
     const reading = readAll(client);
     sse.end();
     const { text } = await reading;
     const events = text.trim().split("\n\n");
-    assert.equal(events.length, 20);
+    assert.equal(events.length, 21);
     assert.equal(events[0], 'event: meta\ndata: {"i":0}');
     events.slice(1).forEach((event, index) => assert.equal(event, `data: {"i":${index + 1}}`));
+  });
+});
+
+test("a stream that ends in the turn of its last events writes them and the end of the body in one socket write", async () => {
+  await withSse(async (sse, response, responded) => {
+    const writes = countWrites(response);
+    assert.equal(await sse.send(JSON.stringify({ i: 0 }), "meta"), true);
+    assert.equal(await sse.send(JSON.stringify({ i: 1 })), true);
+    assert.equal(await sse.send("[DONE]"), true);
+    sse.end();
+    const { text } = await readAll(await responded);
+    assert.equal(writes(), 1);
+    assert.equal(text, 'event: meta\ndata: {"i":0}\n\ndata: {"i":1}\n\ndata: [DONE]\n\n');
   });
 });
 
