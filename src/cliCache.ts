@@ -77,7 +77,9 @@ export async function cacheCommand(argv: string[], out: CliOutput = processOutpu
       const text = await response.text();
       if (!response.ok) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
       const result = response.headers.get("x-switchyard-cache");
-      if (result === "hit" || result === "miss" || result === "bypass") counts[result] += 1;
+      // A semantic hit: the route's semantic cache already holds an answer to a request meaning the same.
+      if (result === "hit" || result === "semantic-hit") counts.hit += 1;
+      else if (result === "miss" || result === "bypass") counts[result] += 1;
       else throw new Error("the gateway did not answer with x-switchyard-cache (is cache.enabled set?)");
       out.stdout(`${where}: ${result}\n`);
     } catch (error) {

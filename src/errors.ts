@@ -11,6 +11,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "rate_limited"
   | "budget_exceeded"
+  | "guardrail_refused"
   | "engine_unavailable"
   | "engine_overloaded"
   | "engine_timeout"
@@ -29,6 +30,9 @@ const statusByCode: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   budget_exceeded: 402,
+  // A client error like invalid_request (retrying the same text gets the same answer), as OpenAI's own content
+  // refusals are 400s; 422 would be a status its clients and Anthropic's have no class for.
+  guardrail_refused: 400,
   engine_unavailable: 503,
   engine_overloaded: 503,
   engine_timeout: 504,
@@ -50,6 +54,8 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   /** Overrides the code's usual status within the same class (e.g. 415 for an unsupported media type). */
   status?: number;
+  /** The guardrail rule that refused the request (guardrail_refused), named in every envelope. */
+  rule?: string;
   cause?: unknown;
 }
 
@@ -60,6 +66,7 @@ export class GatewayError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly retryable: boolean;
+  readonly rule: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -70,6 +77,7 @@ export class GatewayError extends Error {
     this.retryAfterMs = options.retryAfterMs ?? (options.retryAfterSeconds === undefined ? undefined : options.retryAfterSeconds * 1000);
     this.retryAfterSeconds = options.retryAfterSeconds ?? (options.retryAfterMs === undefined ? undefined : Math.ceil(options.retryAfterMs / 1000));
     this.retryable = options.retryable ?? false;
+    this.rule = options.rule;
   }
 }
 

@@ -21,6 +21,7 @@ import { createRedisClient } from "./redis/createRedisClient.js";
 import { redisCounterStore } from "./limits/redisCounterStore.js";
 import { createRedisBudgetCounters } from "./metering/redisBudgetCounters.js";
 import { createResponseCache } from "./cache/createResponseCache.js";
+import { createSemanticCache } from "./cache/createSemanticCache.js";
 import { createSessionCache } from "./chat/createSessionCache.js";
 import type { LogEvent } from "kysely";
 import type { VectorExtensionLoader } from "./store/loadVectorExtension.js";
@@ -42,6 +43,8 @@ import type { ChatCompletionBody } from "./apis/openai/chatCompletionSchema.js";
 import { createToolbox } from "./tools/createToolbox.js";
 import { createRequestBodyLog } from "./observability/createRequestBodyLog.js";
 import { createReloadLog } from "./routing/createReloadLog.js";
+import { createGuardrails } from "./guardrails/createGuardrails.js";
+import { createLedgerWriter } from "./metering/createLedgerWriter.js";
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -153,14 +156,35 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     onCost: ({ engine, model, costUsd }) => metrics?.usageCost.inc({ engine, model }, costUsd),
     budgetCounters: shared ? createRedisBudgetCounters({ ...shared, logger }) : undefined,
   });
+  // Prompts a guardrail refuses never reach the meter: their `rejected` ledger rows are written beside its own.
+  const refusals = createLedgerWriter({ append: (records) => store.usage.append(records), logger, maxBatch: store.dialect === "sqlite" ? 20 : undefined });
+  const guardrails = createGuardrails({ guardrails: config.guardrails, routes: config.routes }, { metrics, ledger: refusals });
   // The response cache shares the process's Redis connection (L2, generations) and opens one more for pub/sub.
   const cache = config.cache.enabled
     ? createResponseCache({ config: config.cache, logger, redis: redis && config.redis ? { client: redis.client, keyPrefix: config.redis.keyPrefix } : undefined })
     : undefined;
   let features = config.features;
+  // Routes opt in to the semantic cache; a reload hands over new ones.
+  let routes = config.routes;
+  const semanticEmbedder = store.semanticCache ? createDocumentEmbedder(createEmbedder(routing.router, config), config.embeddings) : undefined;
+  const semanticCache =
+    store.semanticCache && semanticEmbedder
+      ? createSemanticCache({
+          store: store.semanticCache,
+          embedder: semanticEmbedder,
+          defaults: config.cache.semantic,
+          maxEntryBytes: config.cache.maxEntryBytes,
+          routes: () => routes,
+          logger,
+          metrics,
+        })
+      : undefined;
+  if (!store.semanticCache && config.routes.some((route) => route.semanticCache?.enabled === true)) {
+    logger.warn("the store cannot compare vectors (sqlite-vec did not load): the semantic cache is off");
+  }
   const sessionCache =
     redis && config.chat.sessionCacheTtlSeconds > 0 ? createSessionCache({ client: redis.client, ttlSeconds: config.chat.sessionCacheTtlSeconds, logger }) : undefined;
-  const tools = createToolbox({ config: config.tools, retriever, messages: store.messages });
+  const tools = createToolbox({ config: config.tools, retriever, messages: store.messages, logger });
   const chat = createSessionChat({
     retriever,
     tools,
@@ -173,6 +197,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     meter,
     metrics,
     experimentsEnabled: () => features.experiments,
+    guardrails,
   });
   const bodies = config.requestLog.bodies
     ? createRequestBodyLog({
@@ -185,7 +210,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       })
     : undefined;
   // One chat-completion pipeline for the OpenAI route and queued chat jobs alike.
-  const completions = createChatCompletions({ router: routing.router, meter, metrics, cache, bodies });
+  const completions = createChatCompletions({ router: routing.router, meter, metrics, cache, semanticCache, bodies, guardrails });
   const chatJobs = defineChatJobs({
     jobs,
     store: store.chatJobs,
@@ -224,6 +249,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     meter,
     ...(redis ? { redis } : {}),
     ...(cache ? { cache } : {}),
+    ...(semanticCache ? { semanticCache } : {}),
     ...(metrics ? { metrics } : {}),
     ...(telemetry ? { telemetry: telemetry.fastify } : {}),
     features: () => features,
@@ -236,6 +262,9 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     ...(options.consoleRoot ? { consoleRoot: options.consoleRoot } : {}),
     ...(bodies ? { requestBodyLog: bodies } : {}),
     reloads,
+    tools,
+    routes: () => routes,
+    ...(tracer ? { tracer } : {}),
   });
 
   try {
@@ -249,6 +278,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     await tools.close();
     await routing.close();
     await meter.close();
+    await refusals.close();
+    await guardrails.close();
     await bodies?.close();
     await webhooks.stop();
     await store.close();
@@ -290,6 +321,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       // After the drain every request has settled: write the last ledger rows and let queued webhooks go, while
       // the store is still open to record them.
       await meter.close();
+      await refusals.close();
+      await guardrails.close();
       await bodies?.close();
       await webhooks.stop();
       await store.close();
@@ -303,6 +336,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const reload = (next: Readonly<Config>) => {
     const changes = routing.reload(next);
     features = next.features;
+    guardrails.reload({ guardrails: next.guardrails, routes: next.routes });
+    routes = next.routes;
     reloads.applied(changes);
     logger.info({ ...changes, features }, "engines and routes reloaded");
     return changes;

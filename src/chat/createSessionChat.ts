@@ -3,9 +3,9 @@
  * sources when asked (`rag`), assemble the prompt from its history window, run the router (and the tool loop,
  * see runTurn), and persist the turn. The assistant turn is written first as `incomplete` and finished at the end,
  * so a crash, an abort or an engine failure never loses the user's message or leaves a turn marked complete.
- * Everything that can refuse the turn (bad input, retrieval, budgets) runs before anything is stored. With a
- * session cache, the session and its history window come from Redis when current, and every write refreshes or
- * drops the cached copy.
+ * Everything that can refuse the turn (bad input, guardrails, retrieval, budgets) runs before anything is
+ * stored. With a session cache, the session and its history window come from Redis when current, and every write
+ * refreshes or drops the cached copy.
  */
 import type { CallTiming } from "../observability/observeEngineCall.js";
 import { randomUUID } from "node:crypto";
@@ -37,6 +37,8 @@ import { createTurnRecorder } from "./recordTurn.js";
 import { openTurn } from "./runTurn.js";
 import type { SessionEvent } from "./sessionEvents.js";
 import { lowerLimit } from "./lowerLimit.js";
+import type { Guardrails } from "../guardrails/createGuardrails.js";
+import { guardTurn } from "../guardrails/guardTurn.js";
 
 export interface SessionChatRequest {
   userId: string;
@@ -81,6 +83,8 @@ export interface SessionChatDeps {
   tools?: Toolbox | undefined;
   /** Tool call spans, when tracing is on. */
   tracer?: Tracer | undefined;
+  /** Checks on the user's message and the answer. */
+  guardrails?: Guardrails | undefined;
 }
 
 export interface SessionChat {
@@ -108,7 +112,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
     async start(request) {
       const startedAt = performance.now();
       const router = deps.router();
-      const tools = deps.tools ? deps.tools.select(request.tools) : noToolbox(request.tools);
+      const tools = deps.tools ? await deps.tools.select(request.tools, request.principal, request.signal) : noToolbox(request.tools);
       const rag = ragOptions(request.rag);
       const cache = deps.sessionCache;
       const cached = request.sessionId && cache ? await cache.read(request.sessionId, request.userId, deps.historyWindow) : undefined;
@@ -131,6 +135,8 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       const modelChoice = variant?.variant.engine !== undefined || variant?.variant.model !== undefined ? variant.variant.model : request.model;
       const plan = router.planForEngine(engineChoice, modelChoice);
       ensureUsable(plan);
+      // Before retrieval, the reservation and the store: they see the message as masked, or nothing when refused.
+      const { message, system, outputWindow } = await guardTurn(deps.guardrails, request, plan.name, logger);
       let history: Message[] = [];
       if (cached?.hit) history = cached.hit.history;
       else if (existing) {
@@ -143,10 +149,10 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
       let sources;
       if (rag && projectId !== undefined) {
         if (!deps.retriever) throw new GatewayError("invalid_request", "retrieval is not available on this gateway", { param: "rag" });
-        sources = await retrieveSources(deps.retriever, viewer, { message: request.message, projectId }, rag, request.signal);
+        sources = await retrieveSources(deps.retriever, viewer, { message, projectId }, rag, request.signal);
       }
       const citations = sources?.map((source) => source.citation);
-      const prompt = buildPrompt(history, request.message, systemWithSources(variant?.variant.system ?? request.system, sources));
+      const prompt = buildPrompt(history, message, systemWithSources(variant?.variant.system ?? system, sources));
       // Before anything is stored: a turn the budget or the token limit refuses leaves no trace in the session. The
       // reservation counts the prompt as sent: retrieved sources and tool definitions included.
       const maxTokens = lowerLimit(variant?.variant.params?.maxTokens, request.maxTokens);
@@ -167,7 +173,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
           (await guardStore(() => store.sessions.create({ id: sessionId, userId: request.userId, projectId: request.projectId ?? null })));
         written = await guardStore(() =>
           store.messages.append(session.id, [
-            { role: "user", content: request.message, status: "complete", traceId: request.traceId, ...recorded },
+            { role: "user", content: message, status: "complete", traceId: request.traceId, ...recorded },
             { role: "assistant", content: "", status: "incomplete", traceId: request.traceId, ...recorded, citations: citations ?? null },
           ]),
         );
@@ -198,6 +204,7 @@ export function createSessionChat(deps: SessionChatDeps): SessionChat {
         first: { assistant: written[1] as Message, ticket },
         citations,
         startedAt,
+        outputWindow,
       });
     },
   };

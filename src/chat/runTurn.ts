@@ -28,6 +28,8 @@ import type { ChosenVariant } from "./chooseVariant.js";
 import type { TurnMeter } from "./meterTurn.js";
 import type { TurnRecorder } from "./recordTurn.js";
 import type { SessionEvent } from "./sessionEvents.js";
+import type { OutputWindow } from "../guardrails/createOutputWindow.js";
+import { guardParts } from "../guardrails/guardParts.js";
 
 export interface TurnSetup {
   router: Router;
@@ -57,6 +59,8 @@ export interface TurnSetup {
   /** What retrieval put into the prompt; undefined when the turn asked for none. */
   citations: Citation[] | undefined;
   startedAt: number;
+  /** The guardrails' check of each engine call's answer; absent when no rule checks output. */
+  outputWindow?: (() => OutputWindow | undefined) | undefined;
 }
 
 interface Step {
@@ -183,7 +187,9 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
       if (setup.citations) yield { event: "citations", data: { citations: setup.citations } };
       let finishReason: FinishReason | "max_steps" | null;
       for (;;) {
-        for await (const part of parts) {
+        // The answer is checked before it is sent or stored: the session keeps what the client was shown.
+        const window = setup.outputWindow?.();
+        for await (const part of window === undefined ? parts : guardParts(parts, window)) {
           step.response.add(part);
           if (part.type === "text-delta") yield { event: "token", data: { text: part.text } };
         }
@@ -241,7 +247,7 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
       if (request.signal.aborted || isAbortError(error)) return;
       if (!isGatewayError(error)) setup.logger.error({ err: error, sessionId: setup.session.id }, "session chat stream failed");
       const failure = isGatewayError(error) ? error : new GatewayError("internal_error", "the generation failed");
-      yield { event: "error", data: { code: failure.code, message: failure.message } };
+      yield { event: "error", data: { code: failure.code, message: failure.message, ...(failure.rule === undefined ? {} : { rule: failure.rule }) } };
     } finally {
       // The consumer stopped reading (the client went away): what was produced stays, as incomplete.
       await closeStep(step, { completed: false });

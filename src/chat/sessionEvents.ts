@@ -42,4 +42,5 @@ export type SessionEvent =
         steps: number;
       };
     }
-  | { event: "error"; data: { code: string; message: string } };
+  /** `rule`: the guardrail that refused the answer (code guardrail_refused). */
+  | { event: "error"; data: { code: string; message: string; rule?: string } };

@@ -9,5 +9,8 @@ export interface CompletionInput {
   cacheHeader?: string | string[] | undefined;
 }
 
-/** What the response cache did for a request; absent when the cache is off. `stale`: an expired answer stood in. */
-export type CacheResult = "hit" | "miss" | "bypass" | "stale";
+/**
+ * What the response cache did for a request; absent when the cache is off. `stale`: an expired answer stood in.
+ * `semantic-hit`: the semantic cache answered with the stored answer to a request that meant the same.
+ */
+export type CacheResult = "hit" | "miss" | "bypass" | "stale" | "semantic-hit";

@@ -10,6 +10,8 @@ export interface CompletionHead {
   /** `engine/model` that serves the answer (or served the stored one). */
   model: string;
   cache?: CacheResult | undefined;
+  /** A semantic hit's similarity with the stored request. */
+  cacheScore?: number | undefined;
 }
 
 export interface CompletionSink extends PartSink {
@@ -19,4 +21,9 @@ export interface CompletionSink extends PartSink {
    * must end with an error, never silently. Neither: the client went away, nothing more can be written.
    */
   close(end: { completed: boolean; failure: unknown }): void | Promise<void>;
+  /**
+   * Why a write answered false while the client is still there (a guardrail refused the answer); undefined when
+   * the client went away. The pipeline ends the stream, and the request's ledger row, with that failure.
+   */
+  refusal?(): unknown;
 }

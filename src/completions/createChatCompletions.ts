@@ -3,12 +3,15 @@
  * and `stream` (parts to a sink as they come). Both run the same sequence — the response cache, the budget and
  * token reservation, routing with fallbacks, metering into the ledger, the stale-if-error stand-in — so an OpenAI
  * request, a queued chat job and any later API are limited, billed and cached alike. Wire formats stay above it:
- * it takes a CompletionInput and gives parts or a collected response.
+ * it takes a CompletionInput and gives parts or a collected response. With guardrails, their input check runs
+ * before all of that and their output check on what leaves (guardrails/guardCompletions).
  */
 import type { ResponseCache } from "../cache/createResponseCache.js";
 import { cacheLookupForRequest, type CacheOutcome } from "../cache/cacheLookupForRequest.js";
 import { answerParts, isCacheable, type CachedAnswer } from "../cache/cachedAnswer.js";
 import { announceStale, staleOnError } from "../cache/staleOnError.js";
+import type { SemanticCache, SemanticOutcome } from "../cache/createSemanticCache.js";
+import { cacheResultOf, semanticLookupForRequest } from "../cache/semanticLookupForRequest.js";
 import { createResponseAccumulator, type CollectedResponse } from "../engines/createResponseAccumulator.js";
 import type { ChatRequest } from "../engines/spec.js";
 import { beginPlanMetering } from "../metering/beginPlanMetering.js";
@@ -22,6 +25,8 @@ import { pumpCall } from "../routing/pumpCall.js";
 import type { CompletionContext } from "./completionContext.js";
 import type { CacheResult, CompletionInput } from "./completionInput.js";
 import type { CompletionSink } from "./completionSink.js";
+import type { Guardrails } from "../guardrails/createGuardrails.js";
+import { guardCompletions } from "../guardrails/guardCompletions.js";
 
 export interface ChatCompletionsDeps {
   router(): Router;
@@ -29,11 +34,15 @@ export interface ChatCompletionsDeps {
   metrics?: Metrics | undefined;
   /** Exact-match answers for deterministic requests; absent: no caching and no cache result. */
   cache?: ResponseCache | undefined;
+  /** Answers to requests that mean the same, on routes that opt in; consulted after the exact cache missed. */
+  semanticCache?: SemanticCache | undefined;
   /**
    * Keeps each metered request's prompt and answer (requestLog.bodies). Absent when off: then a request pays one
    * check for it, and a stream's parts are not collected for it.
    */
   bodies?: RequestBodyLog | undefined;
+  /** Checks on prompts and answers; absent (or no rule applying to a request): requests pass untouched. */
+  guardrails?: Guardrails | undefined;
 }
 
 export interface CompletedAnswer {
@@ -41,6 +50,8 @@ export interface CompletedAnswer {
   model: string;
   response: CollectedResponse;
   cache?: CacheResult | undefined;
+  /** A semantic hit's similarity with the stored request. */
+  cacheScore?: number | undefined;
   /** The stored entry a hit or a stale answer came from, for writers that keep its serialized form. */
   stored?: CachedAnswer | undefined;
 }
@@ -58,6 +69,7 @@ export interface ChatCompletions {
 /** The cache's verdict for one request and what a miss may store. */
 interface CacheTurn {
   outcome: CacheOutcome | undefined;
+  semantic?: SemanticOutcome | undefined;
   /** Whether the answer, once complete, may be stored: a miss whose request went out as sent. */
   storable(ticket: MeterTicket, request: CompletionInput["request"]): boolean;
 }
@@ -65,27 +77,43 @@ interface CacheTurn {
 export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletions {
   const lookup = async (context: CompletionContext, input: CompletionInput, plan: Plan): Promise<CacheTurn> => {
     const cache = deps.cache;
-    if (cache === undefined) return { outcome: undefined, storable: () => false };
-    const outcome = await cacheLookupForRequest(
-      cache,
-      {
-        principal: context.principal,
-        model: input.model,
-        route: plan.name,
-        staleIfErrorSeconds: plan.staleIfErrorSeconds,
-        header: input.cacheHeader,
-        request: input.request,
-      },
-      deps.metrics,
-    );
+    const outcome =
+      cache === undefined
+        ? undefined
+        : await cacheLookupForRequest(
+            cache,
+            {
+              principal: context.principal,
+              model: input.model,
+              route: plan.name,
+              staleIfErrorSeconds: plan.staleIfErrorSeconds,
+              header: input.cacheHeader,
+              request: input.request,
+            },
+            deps.metrics,
+          );
+    const semantic =
+      deps.semanticCache === undefined
+        ? undefined
+        : await semanticLookupForRequest(deps.semanticCache, outcome, {
+            principal: context.principal,
+            route: plan.name,
+            header: input.cacheHeader,
+            request: input.request,
+            log: context.log,
+            signal: () => context.abortSignal(),
+          });
     return {
       outcome,
+      semantic,
       // An answer cut to a budget's token limit is not the answer to the request as sent: it is not stored.
-      storable: (ticket, request) => outcome.result === "miss" && (ticket.maxTokens === undefined || ticket.maxTokens === request.maxTokens),
+      storable: (ticket, request) =>
+        (outcome?.result === "miss" || semantic?.result === "miss") && (ticket.maxTokens === undefined || ticket.maxTokens === request.maxTokens),
     };
   };
 
   const store = (context: CompletionContext, turn: CacheTurn, model: string, response: CollectedResponse) => {
+    if (turn.semantic?.result === "miss") void deps.semanticCache?.store(turn.semantic.pending, { model, response }, context.log);
     const outcome = turn.outcome;
     if (outcome?.result !== "miss" || deps.cache === undefined || !isCacheable(response)) return;
     deps.cache
@@ -119,12 +147,13 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
   const logBodies = (log: RequestBodyLog, context: CompletionContext, input: CompletionInput, answer: CollectedResponse | undefined) =>
     log.record({ requestId: context.requestId, at: Date.now(), model: input.model, request: input.request, answer });
 
-  return {
+  const pipeline: ChatCompletions = {
     async complete(context, input) {
       const plan = deps.router().planForModel(input.model);
       const startedAt = performance.now();
       const turn = await lookup(context, input, plan);
       if (turn.outcome?.result === "hit") return { model: turn.outcome.answer.model, response: turn.outcome.answer.response, cache: "hit", stored: turn.outcome.answer };
+      if (turn.semantic?.result === "hit") return { model: turn.semantic.answer.model, response: turn.semantic.answer.response, cache: "semantic-hit", cacheScore: turn.semantic.score };
       const signal = context.abortSignal();
       let ticket: MeterTicket;
       try {
@@ -160,7 +189,7 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       });
       if (turn.storable(ticket, input.request)) store(context, turn, target.id, response);
       if (deps.bodies !== undefined) logBodies(deps.bodies, context, input, response);
-      return { model: target.id, response, cache: turn.outcome?.result };
+      return { model: target.id, response, cache: cacheResultOf(turn.outcome, turn.semantic) };
     },
 
     async stream(context, input, sink) {
@@ -169,6 +198,7 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       const startedAt = performance.now();
       const turn = await lookup(context, input, plan);
       if (turn.outcome?.result === "hit") return replay(sink, turn.outcome.answer, "hit");
+      if (turn.semantic?.result === "hit") return replay(sink, turn.semantic.answer, "semantic-hit", turn.semantic.score);
       const signal = context.abortSignal();
       let ticket: MeterTicket;
       try {
@@ -194,8 +224,10 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       const collector = storable || deps.bodies !== undefined ? createResponseAccumulator() : undefined;
       let end: Awaited<ReturnType<typeof pumpCall>> | undefined;
       try {
-        sink.open({ model: target.id, cache: turn.outcome?.result });
+        sink.open({ model: target.id, cache: cacheResultOf(turn.outcome, turn.semantic) });
         end = await pumpCall(call, sink, collector);
+        // A sink that refused the rest (a guardrail) ends the stream, and the ledger row, with that failure.
+        if (!end.completed && end.failure === undefined) end = { ...end, failure: sink.refusal?.() };
       } finally {
         // Usage is counted from the engine's usage part whether or not the client asked for it. A stream the sink
         // never read (it failed to open) still ends its ticket and its call.
@@ -216,11 +248,13 @@ export function createChatCompletions(deps: ChatCompletionsDeps): ChatCompletion
       await sink.close(end);
     },
   };
+  // The input check runs before the cache and the reservation, the output check on what leaves.
+  return deps.guardrails === undefined ? pipeline : guardCompletions(pipeline, deps.guardrails, (model) => deps.router().planForModel(model).name);
 }
 
 /** A stored answer (a hit, or a stale one standing in for failed engines), written as the parts it was made of. */
-async function replay(sink: CompletionSink, answer: CachedAnswer, cache: CacheResult): Promise<void> {
-  sink.open({ model: answer.model, cache });
+async function replay(sink: CompletionSink, answer: CachedAnswer, cache: CacheResult, cacheScore?: number): Promise<void> {
+  sink.open({ model: answer.model, cache, cacheScore });
   for (const part of answerParts(answer.response)) {
     const written = sink.write(part);
     if (written !== true && !(written !== false && (await written))) return sink.close({ completed: false, failure: undefined });

@@ -2,6 +2,7 @@
  * The response cache: exact-match answers to deterministic chat requests, per tenant. Off unless enabled.
  */
 import { z } from "zod";
+import { semanticCacheDefaultsSchema } from "./semanticCacheSchema.js";
 
 export const cacheSchema = z
   .object({
@@ -24,6 +25,8 @@ export const cacheSchema = z
      * the request's route fails. 0: expired entries are never served. `routes[].staleIfErrorSeconds` overrides it.
      */
     staleIfErrorSeconds: z.number().min(0).default(0),
+    /** The semantic cache's defaults; routes opt in with `routes[].semanticCache`. Independent of `enabled`. */
+    semantic: semanticCacheDefaultsSchema.prefault({}),
   })
   .strict();
 

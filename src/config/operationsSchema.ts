@@ -75,6 +75,8 @@ export const featuresSchema = z
     apiDocs: z.boolean().default(true),
     /** The web console at /console and its sign-in API (/api/v2/console). */
     console: z.boolean().default(true),
+    /** The gateway's tools over MCP at /mcp. */
+    mcp: z.boolean().default(true),
   })
   .strict();
 

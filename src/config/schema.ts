@@ -15,6 +15,9 @@ import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 import { toolsSchema } from "./toolsSchema.js";
 import { consoleSchema } from "./consoleSchema.js";
 import { requestLogSchema } from "./requestLogSchema.js";
+import { guardrailName, guardrailsSchema, routeGuardrailIssues } from "./guardrailsSchema.js";
+import { routeSemanticCacheSchema } from "./semanticCacheSchema.js";
+import { routeServerToolIssues, routeServerToolsSchema } from "./routeServerToolsSchema.js";
 
 const engineName = z
   .string()
@@ -80,6 +83,12 @@ export const routeSchema = z
     timeouts: timeoutsSchema.partial().strict().optional(),
     /** Overrides cache.staleIfErrorSeconds for requests on this route. */
     staleIfErrorSeconds: z.number().min(0).optional(),
+    /** Answers to requests that mean the same, by embedding similarity (cache.semantic holds the defaults). */
+    semanticCache: routeSemanticCacheSchema.optional(),
+    /** Guardrail rules (by name) that requests on this route run, after `guardrails.apply`. */
+    guardrails: z.array(guardrailName).min(1).optional(),
+    /** The gateway's own tools offered on /v1/chat/completions and run by it: true for all the caller may use, or names. */
+    serverTools: routeServerToolsSchema.optional(),
   })
   .strict();
 
@@ -304,6 +313,8 @@ export const configSchema = z
     retention: retentionSchema.prefault({}),
     /** Prompt and answer logging for the request detail API (off by default). */
     requestLog: requestLogSchema.prefault({}),
+    /** Checks on prompts and answers: PII, denylists, patterns, prompt length, webhooks. */
+    guardrails: guardrailsSchema.prefault({}),
     usage: usageRollupSchema.prefault({}),
     /** OpenTelemetry tracing: off unless an OTLP endpoint is configured. */
     telemetry: z
@@ -359,6 +370,9 @@ export const configSchema = z
           ctx.addIssue({ code: "custom", path: ["routes", index, "targets", t], message: `engine "${text.slice(0, slash)}" serves no model "${text.slice(slash + 1)}" (it serves: ${models.join(", ")})` });
         }
       });
+      if (route.semanticCache?.enabled === true && config.embeddings.engine === undefined) {
+        ctx.addIssue({ code: "custom", path: ["routes", index, "semanticCache"], message: "the semantic cache embeds requests with the default embedding target: set embeddings.engine" });
+      }
       if (route.strategy === "weighted" && !route.targets.some((target) => typeof target === "string" || target.weight > 0)) {
         ctx.addIssue({ code: "custom", path: ["routes", index, "targets"], message: "a weighted route needs a target with weight > 0" });
       }
@@ -374,6 +388,8 @@ export const configSchema = z
       });
     }
     for (const issue of embeddingIssues(config.engines, config.routes, config.embeddings)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of routeGuardrailIssues(config.guardrails, config.routes)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of routeServerToolIssues(config.tools, config.routes)) ctx.addIssue({ code: "custom", ...issue });
     if (config.retention.ledgerDays > 0 && config.retention.ledgerDays <= config.usage.rollupLookbackDays) {
       ctx.addIssue({
         code: "custom",

@@ -51,6 +51,7 @@ import type { RedisClient } from "../redis/createRedisClient.js";
 import type { FastifyOtelInstrumentation } from "@fastify/otel";
 import { createMetrics, type Metrics } from "../observability/createMetrics.js";
 import type { ResponseCache } from "../cache/createResponseCache.js";
+import type { SemanticCache } from "../cache/createSemanticCache.js";
 import { adminCacheRoute } from "./routes/adminCacheRoute.js";
 import type { JobQueue } from "../jobs/jobQueue.js";
 import type { ChatJobs } from "../chat/defineChatJobs.js";
@@ -68,6 +69,10 @@ import { consoleRoutes } from "./routes/consoleRoutes.js";
 import { requestDetailRoutes } from "./routes/requestDetailRoutes.js";
 import type { RequestBodyLog } from "../observability/createRequestBodyLog.js";
 import type { ReloadLog } from "../routing/createReloadLog.js";
+import type { Tracer } from "@opentelemetry/api";
+import type { Toolbox } from "../tools/createToolbox.js";
+import { mcpRoute } from "./routes/mcpRoute.js";
+import { createServerToolLoop } from "../completions/createServerToolLoop.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -93,6 +98,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The response cache, when config.cache.enabled; closed by main.ts. */
   cache?: ResponseCache;
+  /** The semantic cache, when an embedding target is configured (admin invalidation clears it too). */
+  semanticCache?: SemanticCache;
   /** The background job queue (admin jobs API); started and closed by main.ts. */
   jobs?: JobQueue;
   /** Asynchronous chat (`/api/v2/chat/jobs`), on the job queue. */
@@ -109,6 +116,12 @@ export interface AppDeps {
   requestBodyLog?: RequestBodyLog;
   /** The last configuration reload, for the admin engines API; kept by main.ts. */
   reloads?: ReloadLog;
+  /** The server-side tools, served at /mcp; closed by main.ts. No /mcp route without them. */
+  tools?: Toolbox;
+  /** Tool call spans of /mcp and of the server-tool loop, when tracing is on. */
+  tracer?: Tracer;
+  /** The routes in force, for their `serverTools` (a reload hands over new ones); the configuration's when absent. */
+  routes?: () => Readonly<Config>["routes"];
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -193,7 +206,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (failure.retryAfterSeconds !== undefined) reply.header("retry-after", String(failure.retryAfterSeconds));
     reply
       .code(failure.status)
-      .send(errorEnvelope(apiFamilyOf(request.url), { code: failure.code, message: failure.message, param: failure.param, traceId: request.traceId }));
+      .send(errorEnvelope(apiFamilyOf(request.url), { code: failure.code, message: failure.message, param: failure.param, rule: failure.rule, traceId: request.traceId }));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -211,13 +224,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // through onRoute hooks, which only exist once their plugin has loaded.
   void app.register(async (scope) => {
     const completions = deps.completions ?? createChatCompletions({ router: deps.router, meter, metrics, cache: deps.cache });
-    chatCompletionsRoute(scope, { completions, signals: deps.signals });
+    // Routes with `serverTools` run the gateway's tools on /v1/chat/completions; the loop is only consulted there.
+    const tools = deps.tools;
+    const serverTools = tools
+      ? createServerToolLoop({ completions, tools, router: deps.router, routes: deps.routes ?? (() => config.routes), observers: { metrics, tracer: deps.tracer } })
+      : undefined;
+    chatCompletionsRoute(scope, { completions, signals: deps.signals, serverTools });
     messagesRoute(scope, { completions, signals: deps.signals, router: deps.router });
     responsesRoute(scope, { completions, signals: deps.signals });
     embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());
     sessionChatRoutes(scope, { chat: deps.chat, store: deps.store, signals: deps.signals });
+    if (deps.tools) mcpRoute(scope, { tools: deps.tools, signals: deps.signals, observers: { metrics, tracer: deps.tracer }, logger: deps.logger });
     abRoutes(scope, { store: deps.store });
     feedbackRoute(scope, { store: deps.store });
     healthRoutes(scope, {
@@ -243,7 +262,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ownKeysRoute(scope, { apiKeys: deps.store.apiKeys });
     adminUsageDailyRoute(scope, { rollups: deps.store.rollups });
     adminWebhooksRoutes(scope, { webhooks: deps.store.webhooks, configured: deps.config.webhooks });
-    adminCacheRoute(scope, { cache: deps.cache });
+    adminCacheRoute(scope, { cache: deps.cache, semanticCache: deps.semanticCache });
     if (auth.sessions) consoleSessionRoutes(scope, { auth: deps.config.auth, authenticator: auth.authenticator, sessions: auth.sessions, features: deps.features ?? (() => config.features) });
     void scope.register(consoleRoutes, { ...(deps.consoleRoot ? { root: deps.consoleRoot } : {}) });
     if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });

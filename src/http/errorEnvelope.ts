@@ -24,6 +24,7 @@ const openAITypeByCode: Partial<Record<ErrorCode, string>> = {
   csrf_failed: "permission_error",
   rate_limited: "rate_limit_error",
   budget_exceeded: "insufficient_quota",
+  guardrail_refused: "invalid_request_error",
 };
 
 // Anthropic's error types (its clients branch on them), by the gateway's codes; the HTTP status stays the code's.
@@ -36,6 +37,7 @@ const anthropicTypeByCode: Record<ErrorCode, string> = {
   payload_too_large: "request_too_large",
   rate_limited: "rate_limit_error",
   budget_exceeded: "billing_error",
+  guardrail_refused: "invalid_request_error",
   engine_unavailable: "api_error",
   engine_overloaded: "overloaded_error",
   engine_timeout: "timeout_error",
@@ -51,12 +53,18 @@ export interface ErrorEnvelopeInput {
   message: string;
   traceId: string;
   param?: string | undefined;
+  /** The guardrail rule that refused the request, beside the code. */
+  rule?: string | undefined;
 }
 
 export function errorEnvelope(family: ApiFamily, input: ErrorEnvelopeInput): Record<string, unknown> {
   if (family === "anthropic") {
     // Anthropic's shape, with the gateway's stable code beside its type (its clients ignore fields they do not know).
-    return { type: "error", error: { type: anthropicTypeByCode[input.code], message: scrub(input.message), code: input.code }, request_id: input.traceId };
+    return {
+      type: "error",
+      error: { type: anthropicTypeByCode[input.code], message: scrub(input.message), code: input.code, ...ruleOf(input) },
+      request_id: input.traceId,
+    };
   }
   if (family === "openai") {
     return {
@@ -66,8 +74,13 @@ export function errorEnvelope(family: ApiFamily, input: ErrorEnvelopeInput): Rec
         code: input.code,
         param: input.param ?? null,
         traceId: input.traceId,
+        ...ruleOf(input),
       },
     };
   }
-  return { error: { code: input.code, message: scrub(input.message), traceId: input.traceId, ...(input.param ? { param: input.param } : {}) } };
+  return { error: { code: input.code, message: scrub(input.message), traceId: input.traceId, ...(input.param ? { param: input.param } : {}), ...ruleOf(input) } };
+}
+
+function ruleOf(input: ErrorEnvelopeInput): { rule?: string } {
+  return input.rule === undefined ? {} : { rule: input.rule };
 }

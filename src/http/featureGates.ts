@@ -14,6 +14,7 @@ const gated: ReadonlyArray<{ prefix: string; flag: keyof FeaturesConfig }> = [
   { prefix: "/docs", flag: "apiDocs" },
   { prefix: "/console", flag: "console" },
   { prefix: "/api/v2/console/", flag: "console" },
+  { prefix: "/mcp", flag: "mcp" },
 ];
 
 /** The step for a route at this URL, or undefined when no flag gates it. */

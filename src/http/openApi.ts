@@ -29,6 +29,7 @@ export const OPENAPI_TAGS = [
   { name: "documents", description: "Documents for retrieval and search over them" },
   { name: "docs", description: "This description" },
   { name: "console", description: "Signing in to the web console" },
+  { name: "mcp", description: "The gateway's tools over the Model Context Protocol" },
 ] as const;
 
 export interface OpenApiOptions {

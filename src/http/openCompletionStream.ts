@@ -4,15 +4,13 @@
  * hooks set (trace id, CORS, rate limits) under the API's own.
  */
 import type { FastifyReply } from "fastify";
-import { cacheHeader } from "../cache/cacheDecision.js";
-import { staleWarning } from "../cache/staleOnError.js";
 import type { CompletionHead } from "../completions/completionSink.js";
+import { setCacheHeaders } from "./cacheHeaders.js";
 import { hijackHeaders } from "./security/hijackHeaders.js";
 import { openSseStream, type SseStream } from "./sseStream.js";
 
 export function openCompletionStream(reply: FastifyReply, head: CompletionHead, headers: Record<string, string>): SseStream {
-  if (head.cache !== undefined) reply.header(cacheHeader, head.cache);
-  if (head.cache === "stale") reply.header("warning", staleWarning);
+  setCacheHeaders(reply, head);
   reply.hijack();
   return openSseStream(reply.raw, headers, hijackHeaders(reply));
 }

@@ -26,11 +26,19 @@ export interface Metrics {
   readonly httpRequestDuration: Histogram<"route" | "method" | "status">;
   readonly rateLimited: Counter;
   readonly budgetRejections: Counter;
+  /** One per guardrail rule a request's stage ran: allow, mask, refuse, rewrite, or error (a webhook that failed). */
+  readonly guardrailVerdicts: Counter<"rule" | "action">;
   readonly circuitBreakerState: Gauge<"engine">;
   readonly gatewayOverhead: Histogram<"api">;
   readonly toolExecutions: Counter<"tool" | "status">;
   readonly toolDuration: Histogram<"tool">;
   readonly cacheRequests: Counter<"result">;
+  /** Semantic cache lookups on routes that opted in, by result (hit, miss, error, ineligible). */
+  readonly semanticCacheLookups: Counter<"result">;
+  /** The best similarity each lookup found in its scope (none when the scope held no entry). */
+  readonly semanticCacheScore: Histogram;
+  /** Answers offered to the semantic cache, by result (stored, skipped: not storable, error). */
+  readonly semanticCacheWrites: Counter<"result">;
   readonly storeQueryDuration: Histogram<"operation">;
   readonly storeSlowQueries: Counter<"operation">;
   readonly storePoolConnections: Gauge<"state">;
@@ -111,6 +119,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     rateLimited: new Counter({ name: "rate_limited_total", help: "Requests refused with rate_limited (429).", registers }),
     budgetRejections: new Counter({ name: "budget_rejections_total", help: "Requests refused with budget_exceeded (402).", registers }),
+    guardrailVerdicts: new Counter({
+      name: "guardrail_verdicts_total",
+      help: "Guardrail verdicts, by rule and action (allow, mask, refuse, rewrite; error: a webhook rule that failed or timed out).",
+      labelNames: ["rule", "action"] as const,
+      registers,
+    }),
     circuitBreakerState: new Gauge({
       name: "circuit_breaker_state",
       help: "Circuit breaker state per engine: 0 closed, 1 open, 2 half-open.",
@@ -140,6 +154,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     cacheRequests: new Counter({
       name: "cache_requests_total",
       help: "Response cache lookups, by result (hit, miss, bypass), and stale answers served when every engine failed (stale).",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    semanticCacheLookups: new Counter({
+      name: "semantic_cache_lookups_total",
+      help: "Semantic cache lookups on routes that opted in, by result (hit, miss, error: embedding or store failed, ineligible: multi-turn, images, bypass…).",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    semanticCacheScore: new Histogram({
+      name: "semantic_cache_best_score",
+      help: "The best cosine similarity a semantic cache lookup found among its scope's entries (lookups of an empty scope are not observed).",
+      buckets: [0, 0.5, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 0.99, 1],
+      registers,
+    }),
+    semanticCacheWrites: new Counter({
+      name: "semantic_cache_writes_total",
+      help: "Answers offered to the semantic cache after a miss, by result (stored, skipped: tool calls or too large, error).",
       labelNames: ["result"] as const,
       registers,
     }),

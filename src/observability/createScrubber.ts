@@ -46,7 +46,11 @@ export function secretsOf(config: {
   webhooks?: ReadonlyArray<{ secret: string }>;
   metrics?: { token?: string | undefined };
   telemetry?: { otlp?: { headers: Readonly<Record<string, string>> } | undefined };
-  tools?: { http: ReadonlyArray<{ headers: Readonly<Record<string, string>> }> };
+  guardrails?: { rules: ReadonlyArray<{ kind: string; secret?: string | undefined }> };
+  tools?: {
+    http: ReadonlyArray<{ headers: Readonly<Record<string, string>> }>;
+    mcp?: ReadonlyArray<{ headers?: Readonly<Record<string, string>>; env?: Readonly<Record<string, string>> }>;
+  };
 }): string[] {
   const found: string[] = [];
   for (const engine of config.engines) {
@@ -63,10 +67,15 @@ export function secretsOf(config: {
   if (config.auth?.adminKey) found.push(config.auth.adminKey);
   if (config.auth?.jwt?.secret) found.push(config.auth.jwt.secret);
   for (const hook of config.webhooks ?? []) found.push(hook.secret);
+  for (const rule of config.guardrails?.rules ?? []) if (rule.secret) found.push(rule.secret);
   if (config.metrics?.token) found.push(config.metrics.token);
   // Collector headers are usually credentials (an API key, a bearer token).
   for (const value of Object.values(config.telemetry?.otlp?.headers ?? {})) if (value.length >= 8) found.push(value);
   // An http tool's headers exist to carry its credentials.
   for (const tool of config.tools?.http ?? []) for (const value of Object.values(tool.headers)) if (value.length >= 8) found.push(value);
+  // So do an MCP server's headers, and a stdio server's environment is where its command finds its tokens.
+  for (const server of config.tools?.mcp ?? []) {
+    for (const value of [...Object.values(server.headers ?? {}), ...Object.values(server.env ?? {})]) if (value.length >= 8) found.push(value);
+  }
   return found;
 }

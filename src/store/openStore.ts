@@ -28,6 +28,7 @@ import { sqliteVectorIndex } from "./sqliteVectorIndex.js";
 import { createScanThread } from "./createScanThread.js";
 import { createLedgerThread } from "./createLedgerThread.js";
 import { postgresVectorIndex } from "./postgresVectorIndex.js";
+import { createSemanticCacheStore, type SemanticCacheStore } from "./semanticCacheStore.js";
 
 export interface Store {
   dialect: "sqlite" | "postgres";
@@ -45,6 +46,8 @@ export interface Store {
   retention: RetentionStore;
   /** Logged prompts and answers (requestLog.bodies), by request id. */
   requestBodies: RequestBodyStore;
+  /** The semantic cache's entries; undefined on SQLite without its vector extension (nothing to score them with). */
+  semanticCache: SemanticCacheStore | undefined;
   /** Connections of the pool (SQLite: its one connection), for the store pool gauges. */
   poolStats(): PoolStats;
   /** Cheap reachability check for readiness probes. Rejects when the database is unreachable. */
@@ -105,6 +108,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         : undefined;
   // A SQLite file's ledger rows are written on a thread of their own (reads stay here: a resolved append is
   // committed, so they see it). An in-memory database is this connection's alone, so it writes here.
+  // A scan thread of its own: a lookup sits on a request's path and must not queue behind a document search.
+  const semanticCache =
+    target.dialect === "postgres"
+      ? createSemanticCacheStore(db, "postgres")
+      : sqliteVectors
+        ? createSemanticCacheStore(db, "sqlite", target.filename === ":memory:" ? undefined : createScanThread(target.filename))
+        : undefined;
   const ledgerThread = target.dialect === "sqlite" && target.filename !== ":memory:" ? createLedgerThread(target.filename) : undefined;
   const usage = createUsageLedger(db);
   let closing: Promise<void> | undefined;
@@ -121,6 +131,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     rollups: createUsageRollupStore(db, target.dialect),
     retention: createRetentionStore(db, target.dialect),
     requestBodies: createRequestBodyStore(db, target.dialect),
+    semanticCache,
     poolStats,
     async ping() {
       if (closing !== undefined) throw new GatewayError("store_unavailable", "The store is closed.");
@@ -138,7 +149,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       // longer holds the file (a restore right after finds it free).
       closing ??= (async () => {
         await ledgerThread?.close();
-        await Promise.all([db.destroy(), vectors?.close?.()]);
+        await Promise.all([db.destroy(), vectors?.close?.(), semanticCache?.close()]);
       })();
       return closing;
     },

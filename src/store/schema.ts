@@ -13,6 +13,7 @@ import type { DocumentChunksTable, DocumentReferencesTable, DocumentsTable } fro
 import type { DocumentChunkEmbeddingsTable } from "./chunkEmbeddingsTable.js";
 import type { UsageDailyTable, UsageRollupDaysTable } from "./usageRollupTables.js";
 import type { RequestBodiesTable } from "./requestBodiesTable.js";
+import type { SemanticCacheTable } from "./semanticCacheTable.js";
 
 export interface SessionsTable {
   id: string;
@@ -111,6 +112,7 @@ export interface Database {
   usage_daily: UsageDailyTable;
   usage_rollup_days: UsageRollupDaysTable;
   request_bodies: RequestBodiesTable;
+  semantic_cache: SemanticCacheTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

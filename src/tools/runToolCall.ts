@@ -50,7 +50,7 @@ export async function runToolCall(call: ToolCall, options: RunToolCallOptions): 
   const parsed = parseArguments(call.function.arguments);
   if (!tool) return end("error", { arguments: parsed.value, error: { code: "unknown_tool", message: `there is no tool named "${name}" in this conversation` } });
   if (!parsed.ok) return end("error", { arguments: parsed.value, error: { code: "invalid_arguments", message: parsed.message } });
-  const problems = validateJson(tool.parameters, parsed.value);
+  const problems = tool.checksOwnArguments ? [] : validateJson(tool.parameters, parsed.value);
   if (problems.length > 0) {
     return end("error", { arguments: parsed.value, error: { code: "invalid_arguments", message: `the arguments do not match the tool's schema: ${problems.join("; ")}` } });
   }

@@ -22,6 +22,10 @@ export interface ServerTool {
   parameters: JsonSchema;
   /** Overrides tools.timeoutMs. */
   timeoutMs?: number | undefined;
+  /** It reads the turn's session (get_session_history): not offered where there is none (the /mcp endpoint). */
+  sessionBound?: boolean;
+  /** Whoever runs it checks the arguments (an MCP server, against its own schema); they are not checked here. */
+  checksOwnArguments?: boolean;
   /** The result is sent to the model as JSON; a thrown GatewayError's message is sent as the tool's error. */
   run(args: Record<string, unknown>, context: ToolContext): Promise<unknown>;
 }

@@ -14,6 +14,7 @@ const CONTENT_CHARS = 2000;
 export function sessionHistoryTool(messages: Pick<MessageStore, "recent">): ServerTool {
   return {
     name: "get_session_history",
+    sessionBound: true,
     description:
       "The most recent messages of this conversation, oldest first: role, content (long ones shortened), time, and the " +
       "names of tools an assistant message called.",

@@ -33,6 +33,7 @@ test("defaults: four engine calls, ten seconds a call, eight calls an answer, bo
     maxCallsPerStep: 8,
     builtins: ["search_documents", "get_session_history"],
     http: [],
+    mcp: [],
   });
   const [weather] = configSchema.parse({ tools: { http: [tool()] } }).tools.http;
   assert.deepEqual(weather, {

@@ -195,6 +195,9 @@ const specs: Record<string, RouteSpec> = {
   "POST /api/v2/admin/documents/reembed": {
     valid: () => ({}),
   },
+  "POST /mcp": {
+    valid: () => ({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "search_documents", arguments: { query: "hello", topK: 3 } } }),
+  },
   "POST /api/v2/admin/cache/invalidate": {
     valid: () => ({ tenant: "fuzzer", model: "vllm/mock-model", keyId: "key-1" }),
   },

@@ -61,6 +61,7 @@ function sampleFor(route: RoutePolicyEntry, fixtures: Fixtures): Sample {
     "POST /api/v2/ab": { body: { name: `matrix-${randomUUID()}`, status: "paused", variants: [{ name: "a", weight: 1 }] } },
     "PATCH /api/v2/ab/:id": { body: { status: "paused" } },
     "POST /api/v2/admin/keys": { body: { name: "made by the matrix" } },
+    "POST /mcp": { body: { jsonrpc: "2.0", id: 1, method: "tools/list" } },
   };
   const known = bodies[key];
   const hasBody = ["POST", "PUT", "PATCH"].includes(route.method);

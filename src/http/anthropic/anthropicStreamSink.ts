@@ -44,7 +44,7 @@ export function anthropicStreamSink(reply: FastifyReply, request: AnthropicSinkR
         name: "messages",
         completed: () => sendEvents(stream, encoder.end()),
         failed: (failure) =>
-          stream.send(JSON.stringify(errorEnvelope("anthropic", { code: failure.code, message: failure.message, traceId: request.traceId })), "error"),
+          stream.send(JSON.stringify(errorEnvelope("anthropic", { code: failure.code, message: failure.message, rule: failure.rule, traceId: request.traceId })), "error"),
       });
     },
   };

@@ -49,7 +49,7 @@ export function openAIStreamSink(reply: FastifyReply, request: StreamSinkRequest
           if (request.includeUsage && usage && frames && !(await stream.send(frames.usage(usage)))) return false;
           return stream.send("[DONE]");
         },
-        failed: (failure) => stream.send(JSON.stringify(errorEnvelope("openai", { code: failure.code, message: failure.message, traceId: request.traceId }))),
+        failed: (failure) => stream.send(JSON.stringify(errorEnvelope("openai", { code: failure.code, message: failure.message, rule: failure.rule, traceId: request.traceId }))),
       });
     },
   };

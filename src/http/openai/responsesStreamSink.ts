@@ -48,8 +48,8 @@ export function responsesStreamSink(reply: FastifyReply, request: ResponsesSinkR
         name: "responses",
         completed: () => sendEvents(stream, encoder.end()),
         failed: (failure) => {
-          const { code, message } = responseErrorOf(failure);
-          return sendEvents(stream, encoder.fail({ code, message: scrub(message) }));
+          const refusal = responseErrorOf(failure);
+          return sendEvents(stream, encoder.fail({ ...refusal, message: scrub(refusal.message) }));
         },
       });
     },

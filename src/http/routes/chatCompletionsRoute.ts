@@ -1,7 +1,8 @@
 /**
  * POST /v1/chat/completions: OpenAI's wire in and out, nothing else. The request becomes a CompletionInput, the
- * pipeline (completions/createChatCompletions) does the rest, and the answer goes back as a `chat.completion`
- * object or as `chat.completion.chunk` events.
+ * pipeline (completions/createChatCompletions) does the rest — through the server-tool loop on a route with
+ * `serverTools` (completions/createServerToolLoop) — and the answer goes back as a `chat.completion` object or as
+ * `chat.completion.chunk` events.
  */
 import type { FastifyInstance } from "fastify";
 import { chatCompletionBody, type ChatCompletionBody } from "../../apis/openai/chatCompletionSchema.js";
@@ -9,10 +10,11 @@ import { completionId } from "../../apis/openai/completionOf.js";
 import { completionBody } from "../../apis/openai/completionBody.js";
 import { toChatRequest } from "../../apis/openai/toChatRequest.js";
 import { cacheHeader } from "../../cache/cacheDecision.js";
-import { staleWarning } from "../../cache/staleOnError.js";
 import type { ChatCompletions } from "../../completions/createChatCompletions.js";
 import type { CompletionContext } from "../../completions/completionContext.js";
+import type { ServerToolLoop } from "../../completions/createServerToolLoop.js";
 import { openAIStreamSink } from "../openai/openAIStreamSink.js";
+import { setCacheHeaders } from "../cacheHeaders.js";
 import type { RequestSignals } from "../requestSignals.js";
 
 const completionSchema = {
@@ -23,13 +25,21 @@ const completionSchema = {
     "`data: {\"error\": …}` event when the stream fails after it started) or not (a `chat.completion` object). The response's " +
     "`model` names the `engine/model` that served it. With the response cache on, the `x-switchyard-cache` response header " +
     "says `hit`, `miss`, `bypass` or `stale` (an expired answer served because every engine of the route failed, with a " +
-    "`warning` header; see `staleIfErrorSeconds`); the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache.",
+    "`warning` header; see `staleIfErrorSeconds`) or `semantic-hit` (a route's semantic cache answered a request that meant the same, " +
+    "with `x-switchyard-cache-score`: the similarity); the request header `x-switchyard-cache: use` opts a request in, `bypass` skips the cache. " +
+    "On a route with `serverTools`, the gateway's own tools the caller may use are offered beside the request's `tools` (a request tool " +
+    "with the same name is a 400, param `tools`); when the model calls any of them, the gateway runs them and asks the model again, at " +
+    "most `tools.maxSteps` engine calls, each metered as a request of its own. The answer holds the text of every call in order, the " +
+    "last answer's tool calls (only ever the client's: a server call is never shown, streamed or not) and finish reason (`length` when " +
+    "the step limit left only server calls), and the usage of every call added up.",
   body: chatCompletionBody,
 };
 
 export interface ChatCompletionsRouteDeps {
   completions: ChatCompletions;
   signals: RequestSignals;
+  /** The server-tool loop of routes with `serverTools`; without it every route answers through `completions`. */
+  serverTools?: ServerToolLoop | undefined;
 }
 
 export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletionsRouteDeps): void {
@@ -40,13 +50,13 @@ export function chatCompletionsRoute(app: FastifyInstance, deps: ChatCompletions
     let signal: AbortSignal | undefined;
     const context: CompletionContext = Object.assign(request.observed, { abortSignal: () => (signal ??= deps.signals.signalFor(request.raw, reply.raw)) });
     const input = { model: body.model, request: toChatRequest(body), cacheHeader: request.headers[cacheHeader] };
+    const completions = deps.serverTools?.forModel(body.model) ?? deps.completions;
     if (body.stream) {
-      await deps.completions.stream(context, input, openAIStreamSink(reply, { traceId: request.traceId, log: context.log, includeUsage: body.stream_options?.include_usage === true }));
+      await completions.stream(context, input, openAIStreamSink(reply, { traceId: request.traceId, log: context.log, includeUsage: body.stream_options?.include_usage === true }));
       return;
     }
-    const answer = await deps.completions.complete(context, input);
-    if (answer.cache !== undefined) reply.header(cacheHeader, answer.cache);
-    if (answer.cache === "stale") reply.header("warning", staleWarning);
+    const answer = await completions.complete(context, input);
+    setCacheHeaders(reply, answer);
     // A stored answer keeps its serialized form: a hit costs a string concatenation, not a serialization.
     reply.type("application/json; charset=utf-8");
     return completionBody(completionId(), Math.floor(Date.now() / 1000), answer.model, answer.response, answer.stored !== undefined);

@@ -9,12 +9,12 @@ import { messageId, messageOf } from "../../apis/anthropic/messageOf.js";
 import { countTokensBody, messagesBody, type CountTokensBody, type MessagesBody } from "../../apis/anthropic/messagesSchema.js";
 import { messagesToChatRequest } from "../../apis/anthropic/messagesToChatRequest.js";
 import { cacheHeader } from "../../cache/cacheDecision.js";
-import { staleWarning } from "../../cache/staleOnError.js";
 import type { ChatCompletions } from "../../completions/createChatCompletions.js";
 import type { CompletionContext } from "../../completions/completionContext.js";
 import { estimatePromptTokens } from "../../metering/estimateTokens.js";
 import type { Router } from "../../routing/createRouter.js";
 import { anthropicStreamSink } from "../anthropic/anthropicStreamSink.js";
+import { setCacheHeaders } from "../cacheHeaders.js";
 import type { RequestSignals } from "../requestSignals.js";
 
 const messagesSchema = {
@@ -57,8 +57,7 @@ export function messagesRoute(app: FastifyInstance, deps: MessagesRouteDeps): vo
       return;
     }
     const answer = await deps.completions.complete(context, input);
-    if (answer.cache !== undefined) reply.header(cacheHeader, answer.cache);
-    if (answer.cache === "stale") reply.header("warning", staleWarning);
+    setCacheHeaders(reply, answer);
     return messageOf(messageId(), answer.model, answer.response);
   });
 

@@ -11,10 +11,10 @@ import { responseOf } from "../../apis/openai/responses/responseOf.js";
 import { responsesBody, type ResponsesBody } from "../../apis/openai/responses/responsesSchema.js";
 import { responsesToChatRequest } from "../../apis/openai/responses/responsesToChatRequest.js";
 import { cacheHeader } from "../../cache/cacheDecision.js";
-import { staleWarning } from "../../cache/staleOnError.js";
 import type { ChatCompletions } from "../../completions/createChatCompletions.js";
 import type { CompletionContext } from "../../completions/completionContext.js";
 import { responsesStreamSink } from "../openai/responsesStreamSink.js";
+import { setCacheHeaders } from "../cacheHeaders.js";
 import type { RequestSignals } from "../requestSignals.js";
 
 const responsesSchema = {
@@ -49,8 +49,7 @@ export function responsesRoute(app: FastifyInstance, deps: ResponsesRouteDeps): 
       return;
     }
     const answer = await deps.completions.complete(context, input);
-    if (answer.cache !== undefined) reply.header(cacheHeader, answer.cache);
-    if (answer.cache === "stale") reply.header("warning", staleWarning);
+    setCacheHeaders(reply, answer);
     return responseOf({ ...frame, model: answer.model }, answer.response);
   });
 }

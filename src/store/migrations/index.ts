@@ -16,6 +16,7 @@ import * as messageCitations from "./011_message_citations.js";
 import * as chunkEmbeddings from "./010_chunk_embeddings.js";
 import * as usageLookups from "./012_usage_lookups.js";
 import * as requestBodies from "./013_request_bodies.js";
+import * as semanticCache from "./014_semantic_cache.js";
 
 export const migrations: Readonly<Record<string, Migration>> = {
   "001_sessions_messages": sessionsMessages,
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "011_message_citations": messageCitations,
   "012_usage_lookups": usageLookups,
   "013_request_bodies": requestBodies,
+  "014_semantic_cache": semanticCache,
 };

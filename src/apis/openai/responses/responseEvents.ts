@@ -24,6 +24,8 @@ export interface ResponseEvent {
 export interface ResponseFailure {
   code: string;
   message: string;
+  /** The guardrail rule that stopped the answer (code guardrail_refused). */
+  rule?: string;
 }
 
 export interface ResponseEvents {
