@@ -5,6 +5,7 @@
  * ledger row with its usage and price, so no call of a long loop can run unreserved or go uncounted. The chat
  * stream metrics count the turn once: started with its first call, ended with the turn, with every call's tokens.
  */
+import { addUsage } from "../engines/addUsage.js";
 import type { ChatMessage, ToolDefinition, Usage } from "../engines/spec.js";
 import type { Meter, MeterOutcome, MeterTicket } from "../metering/createMeter.js";
 import { trackChat, type Metrics } from "../observability/createMetrics.js";
@@ -60,12 +61,4 @@ export function meterTurn(deps: { meter: Meter; metrics?: Metrics | undefined },
       turn?.settle({ ...outcome, usage: total });
     },
   };
-}
-
-function addUsage(a: Usage | undefined, b: Usage): Usage {
-  if (!a) return { ...b };
-  const sum: Usage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, totalTokens: a.totalTokens + b.totalTokens };
-  if (a.cachedInputTokens !== undefined || b.cachedInputTokens !== undefined) sum.cachedInputTokens = (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0);
-  if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined) sum.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
-  return sum;
 }

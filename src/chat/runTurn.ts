@@ -6,7 +6,6 @@
  * call is metered and stored as it ends, so however the turn ends (done, failed, the client gone) every engine
  * call is in the ledger and no answer is left marked complete that was not.
  */
-import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.js";
 import type { Session } from "../store/sessions.js";
 import type { Citation, Message } from "../store/messages.js";
@@ -22,6 +21,7 @@ import { GatewayError, isAbortError, isGatewayError } from "../errors.js";
 import { toolDefinition, type ServerTool, type ToolContext } from "../tools/serverTool.js";
 import type { ToolLoopSettings } from "../tools/createToolbox.js";
 import { runToolCalls } from "../tools/runToolCalls.js";
+import { withCallIds } from "../tools/withCallIds.js";
 import { toolResultContent, type ToolOutcome } from "../tools/runToolCall.js";
 import type { ToolCallObservers } from "../observability/observeToolCall.js";
 import type { ChosenVariant } from "./chooseVariant.js";
@@ -194,7 +194,7 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
           if (part.type === "text-delta") yield { event: "token", data: { text: part.text } };
         }
         const answer = step.response.result();
-        const calls = withIds(answer.toolCalls);
+        const calls = withCallIds(answer.toolCalls);
         if (definitions.length === 0 || calls.length === 0 || step.number >= settings.maxSteps) {
           finishReason = definitions.length > 0 && calls.length > 0 ? "max_steps" : (answer.finishReason ?? null);
           await closeStep(step, { completed: true, toolCalls: calls });
@@ -255,16 +255,6 @@ export async function openTurn(setup: TurnSetup): Promise<AsyncIterable<SessionE
     }
   }
   return events();
-}
-
-/** Calls without an id (some engines stream none), or repeating one, get their own here, so each result answers one call. */
-function withIds(calls: readonly ToolCall[]): ToolCall[] {
-  const seen = new Set<string>();
-  return calls.map((call) => {
-    const unique = call.id !== "" && !seen.has(call.id);
-    seen.add(call.id);
-    return unique ? call : { ...call, id: `call_${randomUUID().replaceAll("-", "")}` };
-  });
 }
 
 function toolEvent(outcome: ToolOutcome, step: number): Extract<SessionEvent, { event: "tool" }>["data"] {
