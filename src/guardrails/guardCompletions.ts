@@ -33,7 +33,7 @@ export function guardCompletions(pipeline: ChatCompletions, guardrails: Guardrai
       const text = await guard.checkAnswer(guardContext, answer.response.text);
       if (text === answer.response.text) return answer;
       // A changed answer is no longer the stored entry's: its serialized form cannot be reused.
-      return { model: answer.model, cache: answer.cache, response: { ...answer.response, text } };
+      return { model: answer.model, cache: answer.cache, cacheScore: answer.cacheScore, response: { ...answer.response, text } };
     },
     async stream(context, input, sink) {
       const guard = guardrails.forRequest(context.principal, () => routeOf(input.model));

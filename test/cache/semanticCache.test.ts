@@ -81,7 +81,9 @@ for (const dialect of ["sqlite", "postgres"] as const) {
           { name: "chatty", targets: ["vllm/mock-model"], semanticCache: { multiTurn: true } },
           { name: "brief", targets: ["vllm/mock-model"], semanticCache: { ttlSeconds: 60 } },
           { name: "plain", targets: ["vllm/mock-model"] },
+          { name: "masked", targets: ["vllm/mock-model"], semanticCache: {}, guardrails: ["emails-out"] },
         ],
+        guardrails: { rules: [{ name: "emails-out", kind: "pii", entities: ["email"], stages: ["output"], action: "mask" }] },
         auth: { mode: "keys", adminKey },
         // Priced, so a key with a budget has its unbounded requests cut to budgets.defaultMaxTokens.
         pricing: { "vllm/mock-model": { input: 1, output: 1 } },
@@ -218,6 +220,16 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       const chunks = events.slice(0, -1).map((event) => JSON.parse(event.data) as { choices: Array<{ delta: { content?: string } }> });
       assert.equal(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join(""), "answer to: What is the capital of France?");
       assert.equal(chatCalls(), calls);
+    });
+
+    test("a guardrail that masks the answer of a semantic hit keeps the hit's headers and score", async () => {
+      const system = systemPrompt();
+      const first = await prime({ ...ask(system, "What is the support address? It is help@example.com"), model: "masked" });
+      assert.equal(first.content, "answer to: What is the support address? It is [EMAIL]");
+      const again = await chat({ ...ask(system, "what's the support address? it is help@example.com"), model: "masked" });
+      assert.equal(again.cache, "semantic-hit");
+      assert.equal(again.score, "1.0000");
+      assert.equal(again.content, "answer to: What is the support address? It is [EMAIL]");
     });
 
     test("every inbound API shares the entries: /v1/responses and /v1/messages get semantic hits with the same headers", async () => {
