@@ -1,6 +1,6 @@
 /**
  * Credentials pasted into text: the well-known key shapes (OpenAI and Anthropic `sk-…`, AWS access key ids,
- * GitHub, Slack, Google, Stripe and Switchyard keys, JWTs, PEM private key headers) and generic assignments
+ * GitHub, GitLab, Slack, Google, Stripe, Hugging Face, npm and Switchyard keys, JWTs, PEM private key headers) and generic assignments
  * (`api_key=…`, `token: "…"`, `password=…`, `Bearer …`) whose value looks random: 16+ characters, letters and digits mixed,
  * and high Shannon entropy, so `api_key=YOUR_API_KEY_HERE` or `token: getToken()` stay as they are.
  */
@@ -12,6 +12,9 @@ const SHAPES: readonly RegExp[] = [
   /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
   /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g,
   /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g,
+  /\bglpat-[A-Za-z0-9_-]{20,}/g,
+  /\bhf_[A-Za-z0-9]{30,}\b/g,
+  /\bnpm_[A-Za-z0-9]{36}\b/g,
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
   /\bAIza[0-9A-Za-z_-]{35}/g,
   /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}/g,
@@ -28,7 +31,7 @@ const ASSIGNMENT =
 const BEARER = /\b(?:Bearer|Token)\s+([A-Za-z0-9._~+/=-]{16,})/g;
 
 // What every shape and assignment above contains: most text has none of it.
-const ANY = /sk-|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox|AIza|_live_|_test_|sy-|eyJ|PRIVATE KEY|[:=]|Bearer|Token/;
+const ANY = /sk-|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|hf_|npm_|xox|AIza|_live_|_test_|sy-|eyJ|PRIVATE KEY|[:=]|Bearer|Token/;
 
 export function detectSecrets(text: string): TextSpan[] {
   if (!ANY.test(text)) return [];
