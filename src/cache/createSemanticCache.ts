@@ -5,7 +5,7 @@
  * here fails a request: an embedding or store failure is a miss, logged and counted.
  */
 import type { Principal } from "../auth/principal.js";
-import type { RouteConfig } from "../config/schema.js";
+import type { RouteConfig } from "../config/routeSchema.js";
 import type { SemanticCacheDefaults } from "../config/semanticCacheSchema.js";
 import type { DocumentEmbedder } from "../documents/documentEmbedder.js";
 import type { CollectedResponse } from "../engines/collectStream.js";

@@ -3,7 +3,8 @@
  * embedding target (`embeddings: { engine, model }`) that `model: "auto"` and the retrieval code use.
  */
 import { z } from "zod";
-import type { EngineConfig, RouteConfig } from "./schema.js";
+import type { RouteConfig } from "./routeSchema.js";
+import type { EngineConfig } from "./schema.js";
 
 /** Fields of an `openai` engine. */
 export const openAIEmbeddingFields = {

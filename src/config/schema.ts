@@ -15,82 +15,16 @@ import { retentionSchema, usageRollupSchema } from "./retentionSchema.js";
 import { toolsSchema } from "./toolsSchema.js";
 import { consoleSchema } from "./consoleSchema.js";
 import { requestLogSchema } from "./requestLogSchema.js";
-import { guardrailName, guardrailsSchema, routeGuardrailIssues } from "./guardrailsSchema.js";
-import { routeSemanticCacheSchema } from "./semanticCacheSchema.js";
-import { routeServerToolIssues, routeServerToolsSchema } from "./routeServerToolsSchema.js";
+import { guardrailsSchema, routeGuardrailIssues } from "./guardrailsSchema.js";
+import { routeServerToolIssues } from "./routeServerToolsSchema.js";
+import { policyFields } from "./policySchema.js";
+import { routeSchema } from "./routeSchema.js";
 
 const engineName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-' (no '/': it separates engine and model)");
 
 const positiveInt = z.number().int().positive();
-
-export const timeoutsSchema = z
-  .object({
-    /** Longest wait for the first token, counted from the request (queue wait and retries included). */
-    ttftMs: positiveInt.default(10_000),
-    /** Longest a whole generation may take on this engine. */
-    totalMs: positiveInt.default(90_000),
-  })
-  .strict();
-
-export const retrySchema = z
-  .object({
-    /** Retries after the first try, on connect errors, 429 and 5xx, only before any output. */
-    attempts: z.number().int().min(0).max(10).default(2),
-    baseDelayMs: positiveInt.default(100),
-    /** Upper bound of one backoff delay; a longer Retry-After moves on to the next target instead. */
-    maxDelayMs: positiveInt.default(5_000),
-  })
-  .strict();
-
-export const breakerSchema = z
-  .object({
-    /** Opens when failures / requests over the window reach this ratio. */
-    failureRatio: z.number().gt(0).lte(1).default(0.5),
-    /** Requests needed in the window before the ratio counts. */
-    minRequests: positiveInt.default(10),
-    windowMs: positiveInt.default(30_000),
-    /** Wait before one trial request is let through. */
-    halfOpenAfterMs: positiveInt.default(30_000),
-  })
-  .strict();
-
-/** Resilience settings every engine type shares. */
-const policyFields = {
-  maxQueue: z.number().int().min(0).default(100),
-  timeouts: timeoutsSchema.prefault({}),
-  retry: retrySchema.prefault({}),
-  breaker: breakerSchema.prefault({}),
-};
-
-const routeTargetSchema = z.union([
-  z.string().regex(/^[^/]+\/.+$/, "a target is engine/model"),
-  z
-    .object({
-      target: z.string().regex(/^[^/]+\/.+$/, "a target is engine/model"),
-      weight: z.number().min(0).default(1),
-    })
-    .strict(),
-]);
-
-export const routeSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'"),
-    strategy: z.enum(["fallback", "weighted", "least-latency", "least-busy"]).default("fallback"),
-    targets: z.array(routeTargetSchema).min(1),
-    /** Overrides the engines' timeouts for requests on this route. */
-    timeouts: timeoutsSchema.partial().strict().optional(),
-    /** Overrides cache.staleIfErrorSeconds for requests on this route. */
-    staleIfErrorSeconds: z.number().min(0).optional(),
-    /** Answers to requests that mean the same, by embedding similarity (cache.semantic holds the defaults). */
-    semanticCache: routeSemanticCacheSchema.optional(),
-    /** Guardrail rules (by name) that requests on this route run, after `guardrails.apply`. */
-    guardrails: z.array(guardrailName).min(1).optional(),
-    /** The gateway's own tools offered on /v1/chat/completions and run by it: true for all the caller may use, or names. */
-    serverTools: routeServerToolsSchema.optional(),
-  })
-  .strict();
 
 /**
  * An upstream's credentials: one key, or several (`apiKeys`) taken in turn, a key that met a 429 set aside for its
@@ -411,10 +345,6 @@ export type LocalEngineConfig = z.infer<typeof localEngineSchema>;
 export type BedrockEngineConfig = z.infer<typeof bedrockEngineSchema>;
 export type GeminiEngineConfig = z.infer<typeof geminiEngineSchema>;
 export type AnthropicEngineConfig = z.infer<typeof anthropicEngineSchema>;
-export type RouteConfig = z.infer<typeof routeSchema>;
-export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
-export type RetryConfig = z.infer<typeof retrySchema>;
-export type BreakerConfig = z.infer<typeof breakerSchema>;
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);

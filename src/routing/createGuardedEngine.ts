@@ -8,7 +8,8 @@
  */
 import { BrokenCircuitError, retry, handleWhen } from "cockatiel";
 import { untilAborted } from "../abort.js";
-import type { EngineConfig, TimeoutsConfig } from "../config/schema.js";
+import type { TimeoutsConfig } from "../config/policySchema.js";
+import type { EngineConfig } from "../config/schema.js";
 import type { ChatRequest, EmbeddingRequest, EmbeddingResult, Engine, EngineType, StreamPart } from "../engines/spec.js";
 import { GatewayError, isAbortError } from "../errors.js";
 import { createAdmission, type BreakerState, type Slot } from "./admission.js";

@@ -3,7 +3,8 @@
  * it: each target is tried through its guarded engine until one produces a first part. Only failures of the
  * engine move on to the next target; a bad request fails at once, and nothing is retried once output started.
  */
-import type { Config, TimeoutsConfig } from "../config/schema.js";
+import type { TimeoutsConfig } from "../config/policySchema.js";
+import type { Config } from "../config/schema.js";
 import type { ChatRequest, EmbeddingRequest, EmbeddingResult } from "../engines/spec.js";
 import type { EmbeddingsConfig } from "../config/embeddingsSchema.js";
 import { createEmbeddingPlanner, isEmbeddingPlan } from "./planEmbeddings.js";

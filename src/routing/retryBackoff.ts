@@ -1,6 +1,6 @@
 import { DelegateBackoff, type IRetryBackoffContext } from "cockatiel";
 import { isGatewayError } from "../errors.js";
-import type { RetryConfig } from "../config/schema.js";
+import type { RetryConfig } from "../config/policySchema.js";
 
 /**
  * Exponential backoff with full jitter, stretched to the upstream's Retry-After when it asked for longer.
