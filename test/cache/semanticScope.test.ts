@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { semanticScope, temperatureBand, type SemanticScopeInput } from "../../src/cache/semanticScope.js";
 import type { ChatRequest } from "../../src/engines/spec.js";
-import { paraphraseEmbedding, similarity } from "../support/paraphraseEmbedding.js";
+import { cosine } from "../support/hashedEmbedding.js";
+import { paraphraseEmbedding } from "../support/paraphraseEmbedding.js";
 
 const question = (content: string, rest: Partial<Omit<ChatRequest, "model">> = {}): Omit<ChatRequest, "model"> => ({
   messages: [{ role: "system", content: "You are terse." }, { role: "user", content }],
@@ -79,7 +80,7 @@ test("only single-turn text requests are eligible unless multiTurn, which hashes
   for (const [request, reason] of ineligible) assert.deepEqual(semanticScope({ tenant: "t", route: "r", multiTurn: true, request }), { eligible: false, reason });
 });
 
-const score = (a: string, b: string) => similarity(paraphraseEmbedding(a), paraphraseEmbedding(b));
+const score = (a: string, b: string) => cosine(paraphraseEmbedding(a), paraphraseEmbedding(b));
 
 test("the test embedder: paraphrases meet the default threshold, near misses fall far below it, either way round", () => {
   const paraphrases: Array<[string, string]> = [

@@ -53,7 +53,8 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
-function fnv1a(word: string): number {
+/** FNV-1a of a word's UTF-8 bytes: the feature hash of the test embedders. */
+export function fnv1a(word: string): number {
   let hash = 2166136261;
   for (const byte of Buffer.from(word)) hash = Math.imul(hash ^ byte, 16777619);
   return hash >>> 0;

@@ -7,6 +7,8 @@
  * to miles" are far apart (0.43), "is it safe…" and "is it not safe…" too (0.5), and "capital of France" and
  * "capital of Spain" share only half their meaning (0.5); a rephrasing of the same words is 1.
  */
+import { fnv1a } from "./hashedEmbedding.js";
+
 export const PARAPHRASE_DIMENSIONS = 1024;
 
 const STOP_WORDS = new Set(
@@ -70,23 +72,4 @@ export function paraphraseEmbedding(text: string): number[] {
     norm = 1;
   }
   return vector.map((value) => Math.fround(value / norm));
-}
-
-/** Cosine similarity of two embeddings. */
-export function similarity(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    na += (a[i] ?? 0) ** 2;
-    nb += (b[i] ?? 0) ** 2;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
-
-function fnv1a(word: string): number {
-  let hash = 2166136261;
-  for (const byte of Buffer.from(word)) hash = Math.imul(hash ^ byte, 16777619);
-  return hash >>> 0;
 }
