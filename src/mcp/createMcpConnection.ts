@@ -14,6 +14,7 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServerConfig } from "../config/toolsSchema.js";
 import { GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { untilAborted } from "../abort.js";
 import { mcpFailure } from "./mcpFailure.js";
 import { openMcpTransport } from "./openMcpTransport.js";
 
@@ -217,23 +218,4 @@ export function createMcpConnection(config: McpServerConfig, options: { timeoutM
       await live?.client.close().catch(() => undefined);
     },
   };
-}
-
-/** The promise, or the signal's reason once it fires first (the promise is left to settle on its own). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
