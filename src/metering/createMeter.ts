@@ -5,13 +5,13 @@
  * a ledger row, the budget settled to the real cost, the tokens counted against the rate limit, and any budget
  * alert raised. Settling never throws and never waits, so it is safe in `finally` blocks.
  */
-import { uuidV7 } from "../observability/uuidV7.js";
 import type { Principal } from "../auth/principal.js";
 import type { PricingConfig } from "../config/securitySchema.js";
 import type { ChatMessage, ToolDefinition, Usage } from "../engines/spec.js";
 import { isGatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { UsageRecord, UsageStatus } from "../store/usageLedger.js";
+import type { UsageStatus } from "../store/usageLedger.js";
+import { blankUsageRecord } from "./blankUsageRecord.js";
 import { computeCost, priceFor, worstCaseCost } from "./computeCost.js";
 import type { Budgets, BudgetHold, ThresholdAlert } from "./createBudgets.js";
 import { estimatePromptTokens, estimateTokens } from "./estimateTokens.js";
@@ -92,25 +92,6 @@ export function createMeter(deps: MeterDeps): Meter {
     }
   };
 
-  const baseRecord = (request: MeterRequest, createdAt: number): Omit<UsageRecord, "status" | "latencyMs" | "errorCode"> => ({
-    id: uuidV7(),
-    createdAt,
-    requestId: request.requestId,
-    traceId: request.traceId,
-    keyId: request.principal.keyId ?? null,
-    userId: request.principal.userId,
-    route: request.route,
-    engine: null,
-    model: null,
-    inputTokens: 0,
-    cachedInputTokens: 0,
-    outputTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0,
-    estimated: false,
-    ttftMs: null,
-  });
-
   return {
     async begin(request) {
       const createdAt = now();
@@ -125,7 +106,7 @@ export function createMeter(deps: MeterDeps): Meter {
       } catch (error) {
         // Refusals are recorded too: the ledger is where an admin sees who hit a budget and when.
         deps.ledger.write({
-          ...baseRecord(request, createdAt),
+          ...blankUsageRecord(request, createdAt),
           status: "rejected",
           latencyMs: Math.round(performance.now() - started),
           errorCode: isGatewayError(error) ? error.code : "internal_error",
@@ -153,7 +134,7 @@ export function createMeter(deps: MeterDeps): Meter {
             quietly("counting tokens against the rate limit failed", () => tokens.consume(request.principal, usage.totalTokens));
           }
           deps.ledger.write({
-            ...baseRecord(request, createdAt),
+            ...blankUsageRecord(request, createdAt),
             engine: outcome.engine ?? null,
             model: outcome.model ?? null,
             inputTokens: usage?.inputTokens ?? 0,
