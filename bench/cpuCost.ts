@@ -6,6 +6,7 @@
  * `--profile` also writes a CPU profile of each Switchyard run's measured window and prints its summary.
  */
 import { readdir } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
@@ -163,6 +164,12 @@ runMain("cpu cost", async () => {
     const profileMarkdown: string[] = [];
     if (profileDir) {
       // The preload writes files named <pid>-<n>; the last one of each pid is its last round's window, per case in order.
+      // A process writes its last profile after the runner's signal, while the runner has moved on: wait for it.
+      const expected = Object.values(profiles).reduce((sum, ids) => sum + ids.length, 0);
+      for (let waited = 0; waited < 60_000; waited += 200) {
+        if ((await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile")).length >= expected) break;
+        await sleep(200);
+      }
       const files = (await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile")).sort((a, b) => Number(a.split("-")[1]?.split(".")[0]) - Number(b.split("-")[1]?.split(".")[0]));
       for (const variant of [...plainVariants, ...cacheVariants].filter((v) => v.profiled)) {
         const own = files.filter((f) => f.startsWith(`${variant.pid}-`));
