@@ -33,6 +33,9 @@ const alerts = [
   "StoreSlowQueries",
   "RedisMemoryHigh",
   "BudgetNearlySpent",
+  "SemanticCacheErrors",
+  "GuardrailWebhookFailing",
+  "ServerToolErrorRateHigh",
 ];
 
 const run = promisify(execFile);
