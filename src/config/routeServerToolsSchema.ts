@@ -35,8 +35,8 @@ export function routeServerToolIssues(
   return issues;
 
   function problemOf(name: string): string | undefined {
-    // The OpenAI API has no session for it to read.
-    if (name === "get_session_history") return '"get_session_history" needs a session: the OpenAI API has none';
+    // The chat APIs (completions, messages, responses) have no session for it to read.
+    if (name === "get_session_history") return '"get_session_history" needs a session: the chat APIs have none';
     if (name === "search_documents") return tools.builtins.includes(name) ? undefined : '"search_documents" is not enabled (tools.builtins)';
     if (http.has(name)) return undefined;
     const server = mcpServerOf(name, servers.keys());

@@ -224,14 +224,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // through onRoute hooks, which only exist once their plugin has loaded.
   void app.register(async (scope) => {
     const completions = deps.completions ?? createChatCompletions({ router: deps.router, meter, metrics, cache: deps.cache });
-    // Routes with `serverTools` run the gateway's tools on /v1/chat/completions; the loop is only consulted there.
+    // Routes with `serverTools` run the gateway's tools on the three chat APIs; other routes never consult the loop.
     const tools = deps.tools;
     const serverTools = tools
       ? createServerToolLoop({ completions, tools, router: deps.router, routes: deps.routes ?? (() => config.routes), observers: { metrics, tracer: deps.tracer } })
       : undefined;
     chatCompletionsRoute(scope, { completions, signals: deps.signals, serverTools });
-    messagesRoute(scope, { completions, signals: deps.signals, router: deps.router });
-    responsesRoute(scope, { completions, signals: deps.signals });
+    messagesRoute(scope, { completions, signals: deps.signals, router: deps.router, serverTools });
+    responsesRoute(scope, { completions, signals: deps.signals, serverTools });
     embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());

@@ -11,6 +11,7 @@ import { messagesToChatRequest } from "../../apis/anthropic/messagesToChatReques
 import { cacheHeader } from "../../cache/cacheDecision.js";
 import type { ChatCompletions } from "../../completions/createChatCompletions.js";
 import type { CompletionContext } from "../../completions/completionContext.js";
+import type { ServerToolLoop } from "../../completions/createServerToolLoop.js";
 import { estimatePromptTokens } from "../../metering/estimateTokens.js";
 import type { Router } from "../../routing/createRouter.js";
 import { anthropicStreamSink } from "../anthropic/anthropicStreamSink.js";
@@ -24,7 +25,8 @@ const messagesSchema = {
     "Anthropic's Messages request, served by any engine. Streamed (`stream: true`: `message_start`, `ping`, content blocks with " +
     "`text_delta` / `input_json_delta`, `message_delta`, `message_stop`; an `error` event when the stream fails after it started) " +
     "or not (a `message` object). `model` takes the same names as /v1/chat/completions; the response's `model` names the " +
-    "`engine/model` that served it. `x-api-key` or a bearer token authenticates.",
+    "`engine/model` that served it. `x-api-key` or a bearer token authenticates. On a route with `serverTools` the gateway runs its own " +
+    "tools as on /v1/chat/completions: the client gets one message, with `tool_use` blocks only for its own tools.",
   body: messagesBody,
 };
 
@@ -41,6 +43,8 @@ export interface MessagesRouteDeps {
   completions: ChatCompletions;
   signals: RequestSignals;
   router: () => Router;
+  /** The server-tool loop of routes with `serverTools`; without it every route answers through `completions`. */
+  serverTools?: ServerToolLoop | undefined;
 }
 
 export function messagesRoute(app: FastifyInstance, deps: MessagesRouteDeps): void {
@@ -51,12 +55,13 @@ export function messagesRoute(app: FastifyInstance, deps: MessagesRouteDeps): vo
     const chatRequest = messagesToChatRequest(body);
     const input = { model: body.model, request: chatRequest, cacheHeader: request.headers[cacheHeader] };
     reply.header("request-id", request.traceId);
+    const completions = deps.serverTools?.forModel(body.model) ?? deps.completions;
     if (body.stream === true) {
       const promptTokens = estimatePromptTokens(chatRequest.messages, chatRequest.tools);
-      await deps.completions.stream(context, input, anthropicStreamSink(reply, { traceId: request.traceId, log: context.log, promptTokens }));
+      await completions.stream(context, input, anthropicStreamSink(reply, { traceId: request.traceId, log: context.log, promptTokens }));
       return;
     }
-    const answer = await deps.completions.complete(context, input);
+    const answer = await completions.complete(context, input);
     setCacheHeaders(reply, answer);
     return messageOf(messageId(), answer.model, answer.response);
   });

@@ -12,6 +12,7 @@ import { responsesBody, type ResponsesBody } from "../../apis/openai/responses/r
 import { responsesToChatRequest } from "../../apis/openai/responses/responsesToChatRequest.js";
 import { cacheHeader } from "../../cache/cacheDecision.js";
 import type { ChatCompletions } from "../../completions/createChatCompletions.js";
+import type { ServerToolLoop } from "../../completions/createServerToolLoop.js";
 import type { CompletionContext } from "../../completions/completionContext.js";
 import { responsesStreamSink } from "../openai/responsesStreamSink.js";
 import { setCacheHeaders } from "../cacheHeaders.js";
@@ -27,12 +28,15 @@ const responsesSchema = {
     "(a `response` object). Only function tools and text input are taken; hosted tools, images and files are refused with a 400. " +
     "Nothing is stored: `store` is answered with `store: false`, and `previous_response_id` is refused (send the whole " +
     "conversation in `input`). `model` takes the same names as /v1/chat/completions; the response's `model` names the " +
-    "`engine/model` that served it.",
+    "`engine/model` that served it. On a route with `serverTools` the gateway runs its own tools as on /v1/chat/completions: " +
+    "the client gets one response, with `function_call` items only for its own tools.",
   body: responsesBody,
 };
 
 export interface ResponsesRouteDeps {
   completions: ChatCompletions;
+  /** The server-tool loop of routes with `serverTools`; without it every route answers through `completions`. */
+  serverTools?: ServerToolLoop | undefined;
   signals: RequestSignals;
 }
 
@@ -44,11 +48,12 @@ export function responsesRoute(app: FastifyInstance, deps: ResponsesRouteDeps): 
     const input = { model: body.model, request: responsesToChatRequest(body), cacheHeader: request.headers[cacheHeader] };
     const frame = { id: responseId(), createdAt: Math.floor(Date.now() / 1000), echo: responseEchoOf(body) };
     reply.header("x-request-id", request.traceId);
+    const completions = deps.serverTools?.forModel(body.model) ?? deps.completions;
     if (body.stream === true) {
-      await deps.completions.stream(context, input, responsesStreamSink(reply, { traceId: request.traceId, log: context.log, frame }));
+      await completions.stream(context, input, responsesStreamSink(reply, { traceId: request.traceId, log: context.log, frame }));
       return;
     }
-    const answer = await deps.completions.complete(context, input);
+    const answer = await completions.complete(context, input);
     setCacheHeaders(reply, answer);
     return responseOf({ ...frame, model: answer.model }, answer.response);
   });
