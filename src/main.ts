@@ -38,6 +38,7 @@ import { createRetriever } from "./documents/createRetriever.js";
 import { warnOnStaleEmbeddings } from "./documents/warnOnStaleEmbeddings.js";
 import { createEmbedder } from "./routing/createEmbedder.js";
 import { createChatCompletions } from "./completions/createChatCompletions.js";
+import { createServerToolLoop } from "./completions/createServerToolLoop.js";
 import { completeChatCompletion } from "./apis/openai/completeChatCompletion.js";
 import type { ChatCompletionBody } from "./apis/openai/chatCompletionSchema.js";
 import { createToolbox } from "./tools/createToolbox.js";
@@ -211,14 +212,18 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     : undefined;
   // One chat-completion pipeline for the OpenAI route and queued chat jobs alike.
   const completions = createChatCompletions({ router: routing.router, meter, metrics, cache, semanticCache, bodies, guardrails });
+  // Routes with `serverTools` run the gateway's tools for the chat APIs and for queued jobs alike.
+  const serverTools = createServerToolLoop({ completions, tools, router: routing.router, routes: () => routes, observers: { metrics, tracer } });
   const chatJobs = defineChatJobs({
     jobs,
     store: store.chatJobs,
     logger,
     concurrency: config.jobs.concurrency,
-    generate: (job, signal) =>
-      completeChatCompletion(
-        completions,
+    generate: (job, signal) => {
+      // Validated at submission against the same schema.
+      const body = job.request as ChatCompletionBody;
+      return completeChatCompletion(
+        serverTools.forModel(body.model) ?? completions,
         {
           principal: job.principal,
           traceId: job.traceId,
@@ -230,9 +235,9 @@ export async function startServer(config: Readonly<Config>, options: StartServer
           // A queued job has no request arriving at the gateway: there is no overhead of one to observe.
           engineStartedAt: performance.now(),
         },
-        // Validated at submission against the same schema.
-        job.request as ChatCompletionBody,
-      ),
+        body,
+      );
+    },
     notify: (event, data) => void webhooks.emit(event, data),
   });
   const signals = createRequestSignals();
@@ -263,6 +268,7 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     ...(bodies ? { requestBodyLog: bodies } : {}),
     reloads,
     tools,
+    serverTools,
     routes: () => routes,
     ...(tracer ? { tracer } : {}),
   });

@@ -72,7 +72,7 @@ import type { ReloadLog } from "../routing/createReloadLog.js";
 import type { Tracer } from "@opentelemetry/api";
 import type { Toolbox } from "../tools/createToolbox.js";
 import { mcpRoute } from "./routes/mcpRoute.js";
-import { createServerToolLoop } from "../completions/createServerToolLoop.js";
+import { createServerToolLoop, type ServerToolLoop } from "../completions/createServerToolLoop.js";
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -118,6 +118,8 @@ export interface AppDeps {
   reloads?: ReloadLog;
   /** The server-side tools, served at /mcp; closed by main.ts. No /mcp route without them. */
   tools?: Toolbox;
+  /** The server-tool loop (main builds it once for the routes and queued jobs); built from `tools` when absent. */
+  serverTools?: ServerToolLoop;
   /** Tool call spans of /mcp and of the server-tool loop, when tracing is on. */
   tracer?: Tracer;
   /** The routes in force, for their `serverTools` (a reload hands over new ones); the configuration's when absent. */
@@ -226,9 +228,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const completions = deps.completions ?? createChatCompletions({ router: deps.router, meter, metrics, cache: deps.cache });
     // Routes with `serverTools` run the gateway's tools on the three chat APIs; other routes never consult the loop.
     const tools = deps.tools;
-    const serverTools = tools
-      ? createServerToolLoop({ completions, tools, router: deps.router, routes: deps.routes ?? (() => config.routes), observers: { metrics, tracer: deps.tracer } })
-      : undefined;
+    const serverTools =
+      deps.serverTools ??
+      (tools
+        ? createServerToolLoop({ completions, tools, router: deps.router, routes: deps.routes ?? (() => config.routes), observers: { metrics, tracer: deps.tracer } })
+        : undefined);
     chatCompletionsRoute(scope, { completions, signals: deps.signals, serverTools });
     messagesRoute(scope, { completions, signals: deps.signals, router: deps.router, serverTools });
     responsesRoute(scope, { completions, signals: deps.signals, serverTools });

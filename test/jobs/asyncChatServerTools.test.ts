@@ -1,0 +1,109 @@
+/**
+ * Queued chat jobs on a route with `serverTools`: the job runs the same server-tool loop as a direct request (a
+ * real MCP server on loopback), so its result is the final answer with the usage of every engine call, and each
+ * engine call is a ledger row of the job. A job on a route without the feature gets the model's call unrun.
+ */
+import { after, before, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
+import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
+import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
+import { toolConversation, toolMessagesOf } from "../support/toolConversation.js";
+import { eventually } from "../support/eventually.js";
+import { ADMIN_KEY, call, createKey } from "../auth/authGateway.js";
+
+interface JobView {
+  status: "queued" | "running" | "completed" | "failed";
+  traceId?: string;
+  result?: {
+    choices: Array<{ message: { content: string | null; tool_calls?: Array<{ function: { name: string } }> }; finish_reason: string }>;
+    usage?: { prompt_tokens: number; completion_tokens: number };
+  };
+  error?: { code: string; message: string };
+}
+
+const weatherCall = { id: "c1", name: "up__weather", arguments: '{"city":"Oslo"}' };
+
+describe("queued chat jobs with server tools", () => {
+  let mock: MockUpstream;
+  let mcp: TestMcpServer;
+  let gateway: TestGateway;
+  let key = "";
+
+  before(async () => {
+    mock = await startMockUpstream();
+    mcp = await startMcpServer();
+    gateway = await startGateway({
+      engines: [openAIEngine("vllm", mock.url)],
+      auth: { mode: "keys", adminKey: ADMIN_KEY },
+      rateLimits: { enabled: false },
+      routes: [
+        { name: "agent", targets: ["vllm/mock-model"], serverTools: true },
+        { name: "plain", targets: ["vllm/mock-model"] },
+      ],
+      tools: { maxSteps: 3, timeoutMs: 5000, mcp: [{ name: "up", transport: "http", url: `${mcp.url}/mcp`, tools: ["weather"] }] },
+      jobs: { concurrency: 1, closeGraceMs: 100 },
+    });
+    key = (await createKey(gateway, { name: "jobs-user", userId: "jobs-user", role: "user" })).key;
+  });
+  after(async () => {
+    await gateway?.stop();
+    await mcp?.close();
+    await mock?.close();
+  });
+  beforeEach(() => mock.reset());
+
+  const runJob = async (model: string, extra: Record<string, unknown> = {}): Promise<JobView> => {
+    const submitted = await call(gateway, "POST", "/api/v2/chat/jobs", { token: key, body: { model, messages: [{ role: "user", content: "Weather in Oslo?" }], ...extra } });
+    assert.equal(submitted.status, 202, await submitted.clone().text());
+    const { id } = (await submitted.json()) as { id: string };
+    return eventually(async () => {
+      const view = (await (await call(gateway, "GET", `/api/v2/chat/jobs/${id}`, { token: key })).json()) as JobView;
+      return view.status === "completed" || view.status === "failed" ? view : undefined;
+    }, 15_000, `job ${id} to settle`);
+  };
+
+  test("the job runs the MCP tool and completes with the final answer and the usage of both engine calls", async () => {
+    mock.script = toolConversation([weatherCall], (results) => ({ text: `Forecast: ${results.get("c1")}`, usage: { prompt_tokens: 20, completion_tokens: 6 } }));
+    const job = await runJob("agent");
+
+    assert.equal(job.status, "completed", JSON.stringify(job.error));
+    assert.equal(mock.requests.length, 2, "two engine calls");
+    const [result] = toolMessagesOf(mock.requests[1]);
+    assert.deepEqual(JSON.parse(result?.content ?? ""), { city: "Oslo", forecast: "sunny", celsius: 21 });
+    assert.deepEqual(mcp.calls.at(-1), { name: "weather", arguments: { city: "Oslo" } });
+    const choice = job.result?.choices[0];
+    assert.equal(choice?.message.content, `Forecast: ${result?.content}`);
+    assert.equal(choice?.message.tool_calls, undefined, "the server call is not shown");
+    assert.equal(choice?.finish_reason, "stop");
+    assert.deepEqual(job.result?.usage && [job.result.usage.prompt_tokens, job.result.usage.completion_tokens], [30, 9]);
+
+    const rows = await eventually(async () => {
+      const page = (await (await call(gateway, "GET", "/api/v2/usage?limit=100", { token: key })).json()) as { data: Array<{ route: string | null; status: string }> };
+      const agent = page.data.filter((row) => row.route === "agent");
+      return agent.length >= 2 ? agent : undefined;
+    }, 5000, "a ledger row per engine call");
+    assert.ok(rows.every((row) => row.status === "complete"));
+  });
+
+  test("a job on a route without serverTools gets the model's call as it was, unrun", async () => {
+    mock.script = () => ({ toolCalls: [weatherCall], usage: { prompt_tokens: 5, completion_tokens: 2 } });
+    const calls = mcp.calls.length;
+    const job = await runJob("plain");
+
+    assert.equal(job.status, "completed");
+    assert.equal(mock.requests.length, 1);
+    assert.equal(job.result?.choices[0]?.finish_reason, "tool_calls");
+    assert.equal(job.result?.choices[0]?.message.tool_calls?.[0]?.function.name, "up__weather");
+    assert.equal(mcp.calls.length, calls, "the MCP server was not called");
+  });
+
+  test("a job whose own tool is named like a server tool fails with invalid_request when it runs, before any engine call", async () => {
+    const clash = { type: "function", function: { name: "up__weather", parameters: { type: "object", properties: {} } } };
+    const job = await runJob("agent", { tools: [clash] });
+    assert.equal(job.status, "failed");
+    assert.equal(job.error?.code, "invalid_request");
+    assert.match(job.error?.message ?? "", /up__weather/);
+    assert.equal(mock.requests.length, 0);
+  });
+});
