@@ -10,11 +10,12 @@ import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
-import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
+import { startGateway, type TestGateway } from "../support/startGateway.js";
+import { serverToolsConfig } from "../support/serverToolsConfig.js";
 import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
 import { messagesOf, offeredToolsOf, toolConversation, toolMessagesOf } from "../support/toolConversation.js";
 import { jsonOf } from "../support/apiTypes.js";
-import { ADMIN_KEY, createKey } from "../auth/authGateway.js";
+import { createKey } from "../auth/authGateway.js";
 
 const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion });
 const weatherCall = { id: "c1", name: "up__weather", arguments: '{"city":"Oslo"}' };
@@ -37,16 +38,7 @@ describe("server tools on /v1/messages and /v1/responses", () => {
   before(async () => {
     mock = await startMockUpstream();
     mcp = await startMcpServer();
-    gateway = await startGateway({
-      engines: [openAIEngine("vllm", mock.url)],
-      auth: { mode: "keys", adminKey: ADMIN_KEY },
-      rateLimits: { enabled: false },
-      routes: [
-        { name: "agent", targets: ["vllm/mock-model"], serverTools: true },
-        { name: "plain", targets: ["vllm/mock-model"] },
-      ],
-      tools: { maxSteps: 3, timeoutMs: 5000, mcp: [{ name: "up", transport: "http", url: `${mcp.url}/mcp`, tools: ["echo", "weather"] }] },
-    });
+    gateway = await startGateway(serverToolsConfig(mock, mcp));
     const key = (await createKey(gateway, { name: "apis-user", userId: "apis-user", role: "user" })).key;
     anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
     openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });

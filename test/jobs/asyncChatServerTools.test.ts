@@ -6,11 +6,12 @@
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
-import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
+import { startGateway, type TestGateway } from "../support/startGateway.js";
+import { serverToolsConfig } from "../support/serverToolsConfig.js";
 import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
 import { toolConversation, toolMessagesOf } from "../support/toolConversation.js";
 import { eventually } from "../support/eventually.js";
-import { ADMIN_KEY, call, createKey } from "../auth/authGateway.js";
+import { call, createKey } from "../auth/authGateway.js";
 
 interface JobView {
   status: "queued" | "running" | "completed" | "failed";
@@ -33,17 +34,7 @@ describe("queued chat jobs with server tools", () => {
   before(async () => {
     mock = await startMockUpstream();
     mcp = await startMcpServer();
-    gateway = await startGateway({
-      engines: [openAIEngine("vllm", mock.url)],
-      auth: { mode: "keys", adminKey: ADMIN_KEY },
-      rateLimits: { enabled: false },
-      routes: [
-        { name: "agent", targets: ["vllm/mock-model"], serverTools: true },
-        { name: "plain", targets: ["vllm/mock-model"] },
-      ],
-      tools: { maxSteps: 3, timeoutMs: 5000, mcp: [{ name: "up", transport: "http", url: `${mcp.url}/mcp`, tools: ["weather"] }] },
-      jobs: { concurrency: 1, closeGraceMs: 100 },
-    });
+    gateway = await startGateway(serverToolsConfig(mock, mcp, { jobs: { concurrency: 1, closeGraceMs: 100 } }));
     key = (await createKey(gateway, { name: "jobs-user", userId: "jobs-user", role: "user" })).key;
   });
   after(async () => {
