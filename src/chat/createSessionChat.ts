@@ -98,7 +98,7 @@ export interface SessionChat {
 }
 
 /** Without a toolbox no tool is offered, so the loop never runs past its first call. */
-const NO_TOOLS: ToolLoopSettings = { maxSteps: 1, timeoutMs: 1, maxCallsPerStep: 1 };
+const NO_TOOLS: ToolLoopSettings = { maxSteps: 1, timeoutMs: 1, maxCallsPerStep: 1, streamKeepaliveMs: 15_000 };
 
 export function createSessionChat(deps: SessionChatDeps): SessionChat {
   const { store, logger } = deps;

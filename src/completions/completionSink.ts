@@ -26,4 +26,6 @@ export interface CompletionSink extends PartSink {
    * the client went away. The pipeline ends the stream, and the request's ledger row, with that failure.
    */
   refusal?(): unknown;
+  /** Tells the client the stream is alive while nothing else goes out (server tools running); never ends it. */
+  keepalive?(): void;
 }

@@ -30,6 +30,8 @@ export interface LoopSink {
   finish(response: CollectedResponse, usage: Usage | undefined): Promise<void>;
   /** Ends the stream with nothing more: with the error event when there is a failure, else quietly (the client left). */
   end(end: StreamEnd): Promise<void>;
+  /** Tells an open stream it is alive (while server tools run). */
+  keepalive(): void;
 }
 
 export function createLoopSink(client: CompletionSink): LoopSink {
@@ -86,5 +88,8 @@ export function createLoopSink(client: CompletionSink): LoopSink {
       await close({ completed: true, failure: undefined });
     },
     end: (end) => close(end),
+    keepalive() {
+      if (opened && !closed) client.keepalive?.();
+    },
   };
 }

@@ -116,7 +116,13 @@ export function createServerToolLoop(deps: ServerToolLoopDeps): ServerToolLoop {
           if (response.usage) usage = addUsage(usage, response.usage);
           const next = nextToolStep(response, offered.tools, step >= settings.maxSteps);
           if (next.kind === "answer") return client.finish(next.response, usage);
-          messages.push(...(await exchange(context, offered, response.text, next.calls)));
+          // Nothing goes out while the tools run: a keepalive now and then keeps idle-timing proxies from closing.
+          const beat = setInterval(() => client.keepalive(), settings.streamKeepaliveMs);
+          try {
+            messages.push(...(await exchange(context, offered, response.text, next.calls)));
+          } finally {
+            clearInterval(beat);
+          }
           if (signal.aborted) return client.end({ completed: false, failure: undefined });
         }
       },

@@ -102,6 +102,11 @@ export const toolsSchema = z
     timeoutMs: positiveInt.default(10_000),
     /** Tool calls run from one engine answer at most; further ones fail without running. */
     maxCallsPerStep: z.number().int().min(1).max(64).default(8),
+    /**
+     * While server tools run, a streamed answer is sent a keepalive this often (an SSE comment; Anthropic's `ping`
+     * event on /v1/messages): nothing else goes out meanwhile, and proxies close connections idle for long.
+     */
+    streamKeepaliveMs: z.number().int().min(100).max(300_000).default(15_000),
     /** The built-in tools offered (all of them by default). */
     builtins: z.array(z.enum(BUILTIN_TOOLS)).default([...BUILTIN_TOOLS]),
     http: z.array(httpToolSchema).default([]),

@@ -25,6 +25,8 @@ export interface SseStream {
    * drained (true) or the client went away (false). The common case costs no promise.
    */
   send(data: string, event?: string): boolean | Promise<boolean>;
+  /** Writes an SSE comment line, which clients ignore: a keepalive that needs no event of the API's own. */
+  comment(text: string): void;
   end(): void;
   /** The client went away (or the stream ended). A method: see callDeadline on accessors in object literals. */
   closed(): boolean;
@@ -89,6 +91,15 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
       }
       // The socket is behind (a slow reader): the producer waits for it rather than the server buffering more.
       return response.writableNeedDrain ? drained() : true;
+    },
+    comment(text) {
+      // A reader that is behind has bytes on their way already; a keepalive would only add to its buffer.
+      if (gone() || response.writableNeedDrain) return;
+      pending += `: ${text}\n\n`;
+      if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
     },
     end() {
       if (gone()) return;

@@ -20,6 +20,8 @@ export interface ToolLoopSettings {
   maxSteps: number;
   timeoutMs: number;
   maxCallsPerStep: number;
+  /** How often a streamed answer is told the stream is alive while server tools run. */
+  streamKeepaliveMs: number;
 }
 
 export interface SelectOptions {
@@ -62,7 +64,7 @@ export function createToolbox(deps: ToolboxDeps): Toolbox {
   const mcp = createMcpToolset(config.mcp, { timeoutMs: config.timeoutMs, logger: deps.logger });
 
   return {
-    settings: { maxSteps: config.maxSteps, timeoutMs: config.timeoutMs, maxCallsPerStep: config.maxCallsPerStep },
+    settings: { maxSteps: config.maxSteps, timeoutMs: config.timeoutMs, maxCallsPerStep: config.maxCallsPerStep, streamKeepaliveMs: config.streamKeepaliveMs },
     async select(requested, principal, signal, options = {}) {
       if (requested === undefined || requested === false) return [];
       const local = options.sessionless ? new Map([...enabled].filter(([, tool]) => !tool.sessionBound)) : enabled;

@@ -26,11 +26,12 @@ const issues = (tools: Record<string, unknown>) => {
   return result.error?.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n") ?? "";
 };
 
-test("defaults: four engine calls, ten seconds a call, eight calls an answer, both built-ins, no http tools", () => {
+test("defaults: four engine calls, ten seconds a call, eight calls an answer, a keepalive every 15 s, both built-ins, no http tools", () => {
   assert.deepEqual(configSchema.parse({}).tools, {
     maxSteps: 4,
     timeoutMs: 10_000,
     maxCallsPerStep: 8,
+    streamKeepaliveMs: 15_000,
     builtins: ["search_documents", "get_session_history"],
     http: [],
     mcp: [],

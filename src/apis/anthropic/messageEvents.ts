@@ -23,7 +23,8 @@ export interface MessageEvents {
   end(): MessageEvent[];
 }
 
-const ping: MessageEvent = { event: "ping", data: '{"type":"ping"}' };
+/** Anthropic's keepalive, which its streams may carry anywhere and any number of times. */
+export const ping: MessageEvent = { event: "ping", data: '{"type":"ping"}' };
 
 export function messageEvents(id: string, model: string): MessageEvents {
   let blocks = 0;

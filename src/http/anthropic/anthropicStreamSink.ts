@@ -4,7 +4,7 @@
  * failure.
  */
 import type { FastifyReply } from "fastify";
-import { messageEvents, type MessageEvents } from "../../apis/anthropic/messageEvents.js";
+import { messageEvents, ping, type MessageEvents } from "../../apis/anthropic/messageEvents.js";
 import { messageId } from "../../apis/anthropic/messageOf.js";
 import type { CompletionSink } from "../../completions/completionSink.js";
 import type { Logger } from "../../logger.js";
@@ -33,6 +33,9 @@ export function anthropicStreamSink(reply: FastifyReply, request: AnthropicSinkR
     write(part) {
       if (part.type === "error" || sse === undefined || events === undefined) return true;
       return sendEvents(sse, events.part(part));
+    },
+    keepalive() {
+      if (sse !== undefined) void sendEvents(sse, [ping]);
     },
     async close(end) {
       const stream = sse;

@@ -38,6 +38,9 @@ export function openAIStreamSink(reply: FastifyReply, request: StreamSinkRequest
       const frame = frames.frame(part);
       return frame === undefined ? true : sse.send(frame);
     },
+    keepalive() {
+      sse?.comment("keepalive");
+    },
     async close(end) {
       const stream = sse;
       if (stream === undefined) return;

@@ -38,6 +38,10 @@ export function responsesStreamSink(reply: FastifyReply, request: ResponsesSinkR
       if (part.type === "error" || sse === undefined || events === undefined) return true;
       return sendEvents(sse, events.part(part));
     },
+    keepalive() {
+      // The Responses API has no keepalive event of its own; clients skip SSE comments.
+      sse?.comment("keepalive");
+    },
     async close(end) {
       const stream = sse;
       const encoder = events;
