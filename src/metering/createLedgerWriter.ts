@@ -10,6 +10,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { UsageRecord } from "../store/usageLedger.js";
+import { createCoalescedFlush } from "../createCoalescedFlush.js";
 import { yieldToEventLoop } from "../store/yieldToEventLoop.js";
 
 export interface LedgerWriterOptions {
@@ -52,8 +53,6 @@ export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
   let failures = 0;
   let retryAt = 0;
   let closed = false;
-  let flushing: Promise<void> | undefined;
-  let again: Promise<void> | undefined;
 
   const trim = () => {
     const excess = buffer.length - maxBuffered;
@@ -91,23 +90,11 @@ export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
     }
   };
 
-  const flush = (): Promise<void> => {
-    if (flushing === undefined) {
-      flushing = writeBuffered().finally(() => {
-        flushing = undefined;
-      });
-      return flushing;
-    }
-    // Rows written while a flush runs are not in it: one more flush follows, shared by every caller meanwhile.
-    again ??= flushing.then(() => {
-      again = undefined;
-      return flush();
-    });
-    return again;
-  };
+  // Rows written while a flush runs are not in it: one more flush follows, shared by every caller meanwhile.
+  const flush = createCoalescedFlush(writeBuffered);
 
   const backgroundFlush = () => {
-    if (buffer.length === 0 || flushing !== undefined || Date.now() < retryAt) return;
+    if (buffer.length === 0 || flush.running() || Date.now() < retryAt) return;
     void flush();
   };
 
@@ -130,7 +117,7 @@ export function createLedgerWriter(options: LedgerWriterOptions): LedgerWriter {
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      for (let attempt = 0; attempt < CLOSE_ATTEMPTS && (buffer.length > 0 || flushing !== undefined); attempt++) await flush();
+      for (let attempt = 0; attempt < CLOSE_ATTEMPTS && (buffer.length > 0 || flush.running()); attempt++) await flush();
       if (buffer.length > 0) {
         dropped += buffer.length;
         logger.error({ lostRows: buffer.length }, "usage ledger could not be written at shutdown: rows lost");

@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { RequestBodyRecord } from "../store/requestBodies.js";
+import { createCoalescedFlush } from "../createCoalescedFlush.js";
 import { yieldToEventLoop } from "../store/yieldToEventLoop.js";
 import type { Scrubber } from "./createScrubber.js";
 import { toRequestBodyRecord, type LoggedExchange } from "./toRequestBodyRecord.js";
@@ -46,8 +47,6 @@ export function createRequestBodyLog(options: RequestBodyLogOptions): RequestBod
   /** Dropped for a full buffer since the last warning: one line per flush, not one per request. */
   let unreported = 0;
   let closed = false;
-  let flushing: Promise<void> | undefined;
-  let again: Promise<void> | undefined;
 
   const writeBuffered = async (): Promise<void> => {
     const taken = buffer;
@@ -79,23 +78,11 @@ export function createRequestBodyLog(options: RequestBodyLogOptions): RequestBod
     }
   };
 
-  const flush = (): Promise<void> => {
-    if (flushing === undefined) {
-      flushing = writeBuffered().finally(() => {
-        flushing = undefined;
-      });
-      return flushing;
-    }
-    // Exchanges recorded while a flush runs are not in it: one more flush follows, shared by every caller meanwhile.
-    again ??= flushing.then(() => {
-      again = undefined;
-      return flush();
-    });
-    return again;
-  };
+  // Exchanges recorded while a flush runs are not in it: one more flush follows, shared by every caller meanwhile.
+  const flush = createCoalescedFlush(writeBuffered);
 
   const backgroundFlush = () => {
-    if (buffer.length > 0 && flushing === undefined) void flush();
+    if (buffer.length > 0 && !flush.running()) void flush();
   };
   const timer = setInterval(backgroundFlush, options.flushIntervalMs ?? 1000);
   timer.unref();
