@@ -239,7 +239,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     embeddingsRoute(scope, { router: deps.router, signals: deps.signals, meter, limits: deps.config.embeddings });
     if (metrics) metricsRoute(scope, { metrics, config: deps.config.metrics });
     modelsRoute(scope, deps.router, Date.now());
-    sessionChatRoutes(scope, { chat: deps.chat, store: deps.store, signals: deps.signals });
+    sessionChatRoutes(scope, { chat: deps.chat, store: deps.store, signals: deps.signals, keepaliveMs: config.tools.streamKeepaliveMs });
     if (deps.tools) mcpRoute(scope, { tools: deps.tools, signals: deps.signals, observers: { metrics, tracer: deps.tracer }, logger: deps.logger });
     abRoutes(scope, { store: deps.store });
     feedbackRoute(scope, { store: deps.store });

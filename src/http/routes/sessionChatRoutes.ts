@@ -80,6 +80,8 @@ export interface SessionChatRouteDeps {
   chat: SessionChat;
   store: Store;
   signals: RequestSignals;
+  /** A turn's stream that has sent nothing for this long gets a keepalive comment (tools.streamKeepaliveMs). */
+  keepaliveMs: number;
 }
 
 export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDeps): void {
@@ -98,11 +100,20 @@ export function sessionChatRoutes(app: FastifyInstance, deps: SessionChatRouteDe
     });
     reply.hijack();
     const sse = openSseStream(reply.raw, { "x-trace-id": request.traceId }, hijackHeaders(reply));
+    // A slow first token or a tool that takes its time leaves the stream silent: proxies close idle connections.
+    let sentAt = performance.now();
+    const beat = setInterval(() => {
+      if (performance.now() - sentAt < deps.keepaliveMs) return;
+      sse.comment("keepalive");
+      sentAt = performance.now();
+    }, deps.keepaliveMs);
     try {
       for await (const { event, data } of events) {
+        sentAt = performance.now();
         if (!(await sse.send(JSON.stringify(data), event))) break;
       }
     } finally {
+      clearInterval(beat);
       sse.end();
     }
   });
