@@ -76,30 +76,29 @@ export function openSseStream(response: ServerResponse, headers: Record<string, 
       response.on("close", settle);
     });
 
+  const enqueue = (frame: string) => {
+    pending += frame;
+    // A producer that never yields (every part already there) must not pile up a turn without end: past a
+    // bound, the turn's events go out now and the socket's own backpressure applies.
+    if (pending.length >= maxPendingChars) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      process.nextTick(flush);
+    }
+  };
+
   return {
     closed: gone,
     send(data, event) {
       if (gone()) return false;
-      const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-      pending += frame;
-      // A producer that never yields (every part already there) must not pile up a turn without end: past a
-      // bound, the turn's events go out now and the socket's own backpressure applies.
-      if (pending.length >= maxPendingChars) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        process.nextTick(flush);
-      }
+      enqueue(event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`);
       // The socket is behind (a slow reader): the producer waits for it rather than the server buffering more.
       return response.writableNeedDrain ? drained() : true;
     },
     comment(text) {
       // A reader that is behind has bytes on their way already; a keepalive would only add to its buffer.
       if (gone() || response.writableNeedDrain) return;
-      pending += `: ${text}\n\n`;
-      if (!scheduled) {
-        scheduled = true;
-        process.nextTick(flush);
-      }
+      enqueue(`: ${text}\n\n`);
     },
     end() {
       if (gone()) return;
