@@ -14,7 +14,7 @@ import { toolMessagesOf } from "../support/toolConversation.js";
 import { createKey } from "../auth/authGateway.js";
 
 const keepaliveMs = 100;
-const toolTimeoutMs = 700;
+const toolTimeoutMs = 1000;
 
 describe("keepalives on the session chat stream", () => {
   let mock: MockUpstream;
