@@ -104,7 +104,8 @@ export const toolsSchema = z
     maxCallsPerStep: z.number().int().min(1).max(64).default(8),
     /**
      * While server tools run, a streamed answer is sent a keepalive this often (an SSE comment; Anthropic's `ping`
-     * event on /v1/messages): nothing else goes out meanwhile, and proxies close connections idle for long.
+     * event on /v1/messages), and a session turn's stream after this long without an event: nothing else goes out
+     * meanwhile, and proxies close connections idle for long.
      */
     streamKeepaliveMs: z.number().int().min(100).max(300_000).default(15_000),
     /** The built-in tools offered (all of them by default). */
