@@ -10,7 +10,8 @@
 import { abortErrorFrom } from "../abort.js";
 import type { RouteServerTools } from "../config/routeServerToolsSchema.js";
 import { addUsage } from "../engines/addUsage.js";
-import type { ChatMessage, ToolCall, Usage } from "../engines/spec.js";
+import type { Principal } from "../auth/principal.js";
+import type { ChatMessage, ToolCall, ToolDefinition, Usage } from "../engines/spec.js";
 import type { ToolCallObservers } from "../observability/observeToolCall.js";
 import type { Router } from "../routing/createRouter.js";
 import type { Toolbox } from "../tools/createToolbox.js";
@@ -35,19 +36,40 @@ export interface ServerToolLoopDeps {
 export interface ServerToolLoop {
   /** The pipeline with the loop, for a model that resolves to a route with serverTools; else undefined. */
   forModel(model: string): ChatCompletions | undefined;
+  /**
+   * Refuses now what the loop would refuse when it runs (a request tool named like a server tool the caller is
+   * offered: 400 invalid_request), for work that runs later, a queued job. Nothing for a route without the loop.
+   */
+  checkTools(model: string, request: { principal: Principal; tools: ToolDefinition[] | undefined; signal: AbortSignal }): Promise<void>;
 }
 
 export function createServerToolLoop(deps: ServerToolLoopDeps): ServerToolLoop {
   const settings = deps.tools.settings;
   // Per set of routes: a loop for each route that has server tools, built once.
-  const loops = new WeakMap<object, Map<string, ChatCompletions>>();
+  const loops = new WeakMap<object, Map<string, { completions: ChatCompletions; requested: RouteServerTools }>>();
   const loopsOf = (routes: ReturnType<ServerToolLoopDeps["routes"]>) => {
     let byRoute = loops.get(routes);
     if (byRoute === undefined) {
-      byRoute = new Map(routes.flatMap((route) => (route.serverTools === undefined ? [] : [[route.name, loop(route.name, route.serverTools)] as const])));
+      byRoute = new Map(
+        routes.flatMap((route) => (route.serverTools === undefined ? [] : [[route.name, { completions: loop(route.name, route.serverTools), requested: route.serverTools }] as const])),
+      );
       loops.set(routes, byRoute);
     }
     return byRoute;
+  };
+  /** The route a model resolves to, when that route has server tools. */
+  const routeFor = (model: string) => {
+    const byRoute = loopsOf(deps.routes());
+    if (byRoute.size === 0) return undefined;
+    let route: string;
+    try {
+      route = deps.router().planForModel(model).name;
+    } catch {
+      // A model that resolves to nothing is the pipeline's to refuse, as on any other route.
+      return undefined;
+    }
+    const found = byRoute.get(route);
+    return found === undefined ? undefined : { name: route, ...found };
   };
 
   const offer = (context: CompletionContext, input: CompletionInput, route: string, requested: RouteServerTools) =>
@@ -130,17 +152,11 @@ export function createServerToolLoop(deps: ServerToolLoopDeps): ServerToolLoop {
   }
 
   return {
-    forModel(model) {
-      const byRoute = loopsOf(deps.routes());
-      if (byRoute.size === 0) return undefined;
-      let route: string;
-      try {
-        route = deps.router().planForModel(model).name;
-      } catch {
-        // A model that resolves to nothing is the pipeline's to refuse, as on any other route.
-        return undefined;
-      }
-      return byRoute.get(route);
+    forModel: (model) => routeFor(model)?.completions,
+    async checkTools(model, request) {
+      const route = routeFor(model);
+      if (route === undefined) return;
+      await offerServerTools(deps.tools, route.requested, { route: route.name, principal: request.principal, signal: request.signal, clientTools: request.tools });
     },
   };
 }

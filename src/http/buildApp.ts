@@ -270,7 +270,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (auth.sessions) consoleSessionRoutes(scope, { auth: deps.config.auth, authenticator: auth.authenticator, sessions: auth.sessions, features: deps.features ?? (() => config.features) });
     void scope.register(consoleRoutes, { ...(deps.consoleRoot ? { root: deps.consoleRoot } : {}) });
     if (deps.jobs) adminJobsRoutes(scope, { jobs: deps.jobs });
-    if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs });
+    if (deps.chatJobs) chatJobsRoutes(scope, { router: deps.router, chatJobs: deps.chatJobs, store: deps.store.chatJobs, serverTools, signals: deps.signals });
     adminDocumentEmbeddingsRoutes(scope, { documents: deps.store.documents, embedder: deps.documentEmbedder, jobs: deps.jobs });
     void scope.register(documentRoutes, {
       documents: deps.store.documents,

@@ -1,7 +1,8 @@
 /**
  * Queued chat jobs on a route with `serverTools`: the job runs the same server-tool loop as a direct request (a
  * real MCP server on loopback), so its result is the final answer with the usage of every engine call, and each
- * engine call is a ledger row of the job. A job on a route without the feature gets the model's call unrun.
+ * engine call is a ledger row of the job. A job on a route without the feature gets the model's call unrun, and
+ * a job the loop would refuse (its tool named like a server tool) is refused when it is submitted.
  */
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -89,12 +90,21 @@ describe("queued chat jobs with server tools", () => {
     assert.equal(mcp.calls.length, calls, "the MCP server was not called");
   });
 
-  test("a job whose own tool is named like a server tool fails with invalid_request when it runs, before any engine call", async () => {
+  test("a job whose own tool is named like a server tool is refused at submission (400 invalid_request); on a plain route it is queued", async () => {
     const clash = { type: "function", function: { name: "up__weather", parameters: { type: "object", properties: {} } } };
-    const job = await runJob("agent", { tools: [clash] });
-    assert.equal(job.status, "failed");
-    assert.equal(job.error?.code, "invalid_request");
-    assert.match(job.error?.message ?? "", /up__weather/);
-    assert.equal(mock.requests.length, 0);
+    const response = await call(gateway, "POST", "/api/v2/chat/jobs", { token: key, body: { model: "agent", messages: [{ role: "user", content: "hi" }], tools: [clash] } });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { code: string; message: string; param?: string } };
+    assert.equal(body.error.code, "invalid_request");
+    assert.equal(body.error.param, "tools");
+    assert.match(body.error.message, /up__weather/);
+    // The same tool on a route without server tools is the client's own, and queued as ever.
+    const plain = await call(gateway, "POST", "/api/v2/chat/jobs", { token: key, body: { model: "plain", messages: [{ role: "user", content: "hi" }], tools: [clash] } });
+    assert.equal(plain.status, 202);
+    const { id } = (await plain.json()) as { id: string };
+    await eventually(async () => {
+      const view = (await (await call(gateway, "GET", `/api/v2/chat/jobs/${id}`, { token: key })).json()) as JobView;
+      return view.status === "completed" ? view : undefined;
+    }, 15_000, "the plain route's job to complete");
   });
 });

@@ -12,6 +12,8 @@ import { guardStore } from "../../chat/guardStore.js";
 import { GatewayError } from "../../errors.js";
 import { chatCompletionBody, type ChatCompletionBody } from "../../apis/openai/chatCompletionSchema.js";
 import { toChatRequest } from "../../apis/openai/toChatRequest.js";
+import type { ServerToolLoop } from "../../completions/createServerToolLoop.js";
+import type { RequestSignals } from "../requestSignals.js";
 
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
@@ -37,6 +39,9 @@ export interface ChatJobsRouteDeps {
   router(): Router;
   chatJobs: ChatJobs;
   store: ChatJobStore;
+  /** The server-tool loop the job will run on a route with `serverTools`: its refusals are checked at submission. */
+  serverTools?: ServerToolLoop | undefined;
+  signals: RequestSignals;
 }
 
 export function chatJobsRoutes(app: FastifyInstance, deps: ChatJobsRouteDeps): void {
@@ -44,8 +49,9 @@ export function chatJobsRoutes(app: FastifyInstance, deps: ChatJobsRouteDeps): v
     const body = request.body as ChatCompletionBody;
     if (body.stream === true) throw new GatewayError("invalid_request", "a queued completion is not streamed; leave stream out or false", { param: "stream" });
     // What would fail at once in the job is refused now, while the client is still there to hear it.
-    toChatRequest(body);
+    const chatRequest = toChatRequest(body);
     deps.router().planForModel(body.model);
+    await deps.serverTools?.checkTools(body.model, { principal: request.principal, tools: chatRequest.tools, signal: deps.signals.signalFor(request.raw, reply.raw) });
     const job = await guardStore(() => deps.chatJobs.submit({ principal: request.principal, request: { ...body }, traceId: request.traceId }));
     return reply.code(202).header("location", `/api/v2/chat/jobs/${job.id}`).send({ id: job.id, status: job.status });
   });
