@@ -9,12 +9,10 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { startMockUpstream, type MockUpstream, type RecordedRequest } from "../support/mockUpstream.js";
-import { startGateway, type TestGateway } from "../support/startGateway.js";
-import { serverToolsConfig } from "../support/serverToolsConfig.js";
-import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
+import type { MockUpstream, RecordedRequest } from "../support/mockUpstream.js";
+import type { TestGateway } from "../support/startGateway.js";
+import { startServerToolsStack, type ServerToolsStack } from "../support/startServerToolsStack.js";
 import { toolMessagesOf } from "../support/toolConversation.js";
-import { createKey } from "../auth/authGateway.js";
 
 const toolTimeoutMs = 1000;
 const keepaliveMs = 100;
@@ -27,30 +25,24 @@ const slowThenAnswer = (request: RecordedRequest) =>
     : { text: "Done.", usage: { prompt_tokens: 20, completion_tokens: 2 } };
 
 describe("keepalives while server tools run", () => {
+  let stack: ServerToolsStack | undefined;
   let mock: MockUpstream;
-  let mcp: TestMcpServer;
   let gateway: TestGateway;
   let key = "";
 
   before(async () => {
-    mock = await startMockUpstream();
-    mcp = await startMcpServer();
-    gateway = await startGateway(
-      serverToolsConfig(mock, mcp, {
-        tools: {
-          maxSteps: 3,
-          timeoutMs: 5000,
-          streamKeepaliveMs: keepaliveMs,
-          mcp: [{ name: "up", transport: "http", url: `${mcp.url}/mcp`, tools: ["slow"], timeoutMs: toolTimeoutMs }],
-        },
-      }),
-    );
-    key = (await createKey(gateway, { name: "keepalive-user", userId: "keepalive-user", role: "user" })).key;
+    stack = await startServerToolsStack("keepalive-user", (server) => ({
+      tools: {
+        maxSteps: 3,
+        timeoutMs: 5000,
+        streamKeepaliveMs: keepaliveMs,
+        mcp: [{ name: "up", transport: "http", url: `${server.url}/mcp`, tools: ["slow"], timeoutMs: toolTimeoutMs }],
+      },
+    }));
+    ({ mock, gateway, key } = stack);
   });
   after(async () => {
-    await gateway?.stop();
-    await mcp?.close();
-    await mock?.close();
+    await stack?.stop();
   });
   beforeEach(() => {
     mock.reset();

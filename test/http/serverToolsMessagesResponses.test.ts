@@ -9,13 +9,12 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
-import { startGateway, type TestGateway } from "../support/startGateway.js";
-import { serverToolsConfig } from "../support/serverToolsConfig.js";
-import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
+import type { MockUpstream } from "../support/mockUpstream.js";
+import type { TestGateway } from "../support/startGateway.js";
+import { startServerToolsStack, type ServerToolsStack } from "../support/startServerToolsStack.js";
+import type { TestMcpServer } from "../support/startMcpServer.js";
 import { messagesOf, offeredToolsOf, toolConversation, toolMessagesOf } from "../support/toolConversation.js";
 import { jsonOf } from "../support/apiTypes.js";
-import { createKey } from "../auth/authGateway.js";
 
 const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion });
 const weatherCall = { id: "c1", name: "up__weather", arguments: '{"city":"Oslo"}' };
@@ -29,24 +28,22 @@ const weatherThenAnswer = toolConversation([weatherCall], (results) => ({ text: 
 const streamedWeather = toolConversation([weatherCall], () => ({ text: "It is sunny in Oslo.", usage: usage(25, 5) }));
 
 describe("server tools on /v1/messages and /v1/responses", () => {
+  let stack: ServerToolsStack | undefined;
   let mock: MockUpstream;
   let mcp: TestMcpServer;
   let gateway: TestGateway;
   let anthropic: Anthropic;
   let openai: OpenAI;
+  let key = "";
 
   before(async () => {
-    mock = await startMockUpstream();
-    mcp = await startMcpServer();
-    gateway = await startGateway(serverToolsConfig(mock, mcp));
-    const key = (await createKey(gateway, { name: "apis-user", userId: "apis-user", role: "user" })).key;
+    stack = await startServerToolsStack("apis-user");
+    ({ mock, mcp, gateway, key } = stack);
     anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
     openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
   });
   after(async () => {
-    await gateway?.stop();
-    await mcp?.close();
-    await mock?.close();
+    await stack?.stop();
   });
   beforeEach(() => mock.reset());
 

@@ -5,37 +5,29 @@
  */
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
-import { startGateway, type TestGateway } from "../support/startGateway.js";
-import { serverToolsConfig } from "../support/serverToolsConfig.js";
-import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
+import type { MockUpstream } from "../support/mockUpstream.js";
+import type { TestGateway } from "../support/startGateway.js";
+import { startServerToolsStack, type ServerToolsStack } from "../support/startServerToolsStack.js";
 import { parseSse } from "../support/readSse.js";
 import { toolMessagesOf } from "../support/toolConversation.js";
-import { createKey } from "../auth/authGateway.js";
 
 const keepaliveMs = 100;
 const toolTimeoutMs = 1000;
 
 describe("keepalives on the session chat stream", () => {
+  let stack: ServerToolsStack | undefined;
   let mock: MockUpstream;
-  let mcp: TestMcpServer;
   let gateway: TestGateway;
   let key = "";
 
   before(async () => {
-    mock = await startMockUpstream();
-    mcp = await startMcpServer();
-    gateway = await startGateway(
-      serverToolsConfig(mock, mcp, {
-        tools: { maxSteps: 3, timeoutMs: 5000, streamKeepaliveMs: keepaliveMs, mcp: [{ name: "up", transport: "http", url: `${mcp.url}/mcp`, tools: ["slow"], timeoutMs: toolTimeoutMs }] },
-      }),
-    );
-    key = (await createKey(gateway, { name: "session-keepalive", userId: "session-keepalive", role: "user" })).key;
+    stack = await startServerToolsStack("session-keepalive", (server) => ({
+      tools: { maxSteps: 3, timeoutMs: 5000, streamKeepaliveMs: keepaliveMs, mcp: [{ name: "up", transport: "http", url: `${server.url}/mcp`, tools: ["slow"], timeoutMs: toolTimeoutMs }] },
+    }));
+    ({ mock, gateway, key } = stack);
   });
   after(async () => {
-    await gateway?.stop();
-    await mcp?.close();
-    await mock?.close();
+    await stack?.stop();
   });
   beforeEach(() => mock.reset());
 

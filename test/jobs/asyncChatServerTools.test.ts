@@ -6,13 +6,13 @@
  */
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
-import { startGateway, type TestGateway } from "../support/startGateway.js";
-import { serverToolsConfig } from "../support/serverToolsConfig.js";
-import { startMcpServer, type TestMcpServer } from "../support/startMcpServer.js";
+import type { MockUpstream } from "../support/mockUpstream.js";
+import type { TestGateway } from "../support/startGateway.js";
+import { startServerToolsStack, type ServerToolsStack } from "../support/startServerToolsStack.js";
+import type { TestMcpServer } from "../support/startMcpServer.js";
 import { toolConversation, toolMessagesOf } from "../support/toolConversation.js";
 import { eventually } from "../support/eventually.js";
-import { call, createKey } from "../auth/authGateway.js";
+import { call } from "../auth/authGateway.js";
 
 interface JobView {
   status: "queued" | "running" | "completed" | "failed";
@@ -27,21 +27,18 @@ interface JobView {
 const weatherCall = { id: "c1", name: "up__weather", arguments: '{"city":"Oslo"}' };
 
 describe("queued chat jobs with server tools", () => {
+  let stack: ServerToolsStack | undefined;
   let mock: MockUpstream;
   let mcp: TestMcpServer;
   let gateway: TestGateway;
   let key = "";
 
   before(async () => {
-    mock = await startMockUpstream();
-    mcp = await startMcpServer();
-    gateway = await startGateway(serverToolsConfig(mock, mcp, { jobs: { concurrency: 1, closeGraceMs: 100 } }));
-    key = (await createKey(gateway, { name: "jobs-user", userId: "jobs-user", role: "user" })).key;
+    stack = await startServerToolsStack("jobs-user", () => ({ jobs: { concurrency: 1, closeGraceMs: 100 } }));
+    ({ mock, mcp, gateway, key } = stack);
   });
   after(async () => {
-    await gateway?.stop();
-    await mcp?.close();
-    await mock?.close();
+    await stack?.stop();
   });
   beforeEach(() => mock.reset());
 
