@@ -143,12 +143,19 @@ export async function startServer(config: Readonly<Config>, options: StartServer
   const shared = redis && config.redis ? { client: redis.client, failMode: config.redis.failMode } : undefined;
   // One set of counters per process: the HTTP hook counts requests, the meter records tokens (rateLimits.tokens).
   const rateLimits = options.rateLimits ?? createRateLimits(config.rateLimits, shared ? { store: redisCounterStore(shared) } : {});
+  // One ledger writer for the meter's rows and a guardrail's refusals: the meter's flush (before usage reads) and
+  // close cover both.
+  const ledger = createLedgerWriter({
+    append: (records) => store.usage.append(records),
+    logger,
+    // SQLite: 20-row transactions keep short a pause here (in memory) and a write's wait for the ledger thread's lock.
+    maxBatch: store.dialect === "sqlite" ? 20 : undefined,
+  });
   const meter = createMetering({
     config,
     usage: store.usage,
     logger,
-    // SQLite: 20-row transactions keep short a pause here (in memory) and a write's wait for the ledger thread's lock.
-    ledgerBatchRows: store.dialect === "sqlite" ? 20 : undefined,
+    ledger,
     tokens: rateLimits.tokens,
     onAlert: (alert) => {
       metrics?.budgetThresholdAlerts.inc({ subject: alert.subject, threshold: String(alert.threshold) });
@@ -157,9 +164,8 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     onCost: ({ engine, model, costUsd }) => metrics?.usageCost.inc({ engine, model }, costUsd),
     budgetCounters: shared ? createRedisBudgetCounters({ ...shared, logger }) : undefined,
   });
-  // Prompts a guardrail refuses never reach the meter: their `rejected` ledger rows are written beside its own.
-  const refusals = createLedgerWriter({ append: (records) => store.usage.append(records), logger, maxBatch: store.dialect === "sqlite" ? 20 : undefined });
-  const guardrails = createGuardrails({ guardrails: config.guardrails, routes: config.routes }, { metrics, ledger: refusals });
+  // Prompts a guardrail refuses never reach the meter: their `rejected` ledger rows go through its writer.
+  const guardrails = createGuardrails({ guardrails: config.guardrails, routes: config.routes }, { metrics, ledger });
   // The response cache shares the process's Redis connection (L2, generations) and opens one more for pub/sub.
   const cache = config.cache.enabled
     ? createResponseCache({ config: config.cache, logger, redis: redis && config.redis ? { client: redis.client, keyPrefix: config.redis.keyPrefix } : undefined })
@@ -284,7 +290,6 @@ export async function startServer(config: Readonly<Config>, options: StartServer
     await tools.close();
     await routing.close();
     await meter.close();
-    await refusals.close();
     await guardrails.close();
     await bodies?.close();
     await webhooks.stop();
@@ -327,7 +332,6 @@ export async function startServer(config: Readonly<Config>, options: StartServer
       // After the drain every request has settled: write the last ledger rows and let queued webhooks go, while
       // the store is still open to record them.
       await meter.close();
-      await refusals.close();
       await guardrails.close();
       await bodies?.close();
       await webhooks.stop();

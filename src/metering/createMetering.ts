@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { UsageLedger } from "../store/usageLedger.js";
 import { createMemoryBudgetCounters, type BudgetCounters } from "./budgetCounters.js";
 import { createBudgets, type ThresholdAlert } from "./createBudgets.js";
-import { createLedgerWriter } from "./createLedgerWriter.js";
+import { createLedgerWriter, type LedgerWriter } from "./createLedgerWriter.js";
 import { createMeter, type Meter, type MeterDeps, type TokenGate } from "./createMeter.js";
 
 export interface MeteringDeps {
@@ -20,7 +20,9 @@ export interface MeteringDeps {
   onCost?: MeterDeps["onCost"];
   /** Shared budget counters (Redis); this process's own when absent. */
   budgetCounters?: BudgetCounters | undefined;
-  /** Ledger rows per transaction (see LedgerWriterOptions.maxBatch). */
+  /** The ledger writer, when others write rows too (a guardrail's refusals); one of its own when absent. */
+  ledger?: LedgerWriter | undefined;
+  /** Ledger rows per transaction of a writer of its own (see LedgerWriterOptions.maxBatch). */
   ledgerBatchRows?: number | undefined;
 }
 
@@ -39,7 +41,7 @@ export function createMetering(deps: MeteringDeps): Meter {
           throw new GatewayError("store_unavailable", "budgets cannot be checked: the usage store is unavailable", { cause: error, retryAfterSeconds: 2 });
         }),
     }),
-    ledger: createLedgerWriter({ append: (records) => usage.append(records), logger, maxBatch: deps.ledgerBatchRows }),
+    ledger: deps.ledger ?? createLedgerWriter({ append: (records) => usage.append(records), logger, maxBatch: deps.ledgerBatchRows }),
     tokens: deps.tokens,
     onAlert: deps.onAlert,
     onCost: deps.onCost,
