@@ -6,11 +6,11 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
+import { captureLogs } from "../support/captureLogs.js";
 import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
 import { postJson, readSse, type SseEvent } from "../support/readSse.js";
 import { jsonOf, type ErrorBody, type MessageView, type Page, type SessionView } from "../support/apiTypes.js";
@@ -78,7 +78,8 @@ for (const storeUnderTest of stores) {
     let tools: ToolServer;
     let gateway: TestGateway;
     let teardown: () => Promise<void>;
-    const logs: string[] = [];
+    const captured = captureLogs();
+    const logs = captured.chunks;
 
     before(async () => {
       mock = await startMockUpstream();
@@ -115,12 +116,7 @@ for (const storeUnderTest of stores) {
         },
         {
           logLevel: "debug",
-          logDestination: new Writable({
-            write(chunk: Buffer, _encoding, done) {
-              logs.push(chunk.toString("utf8"));
-              done();
-            },
-          }),
+          logDestination: captured.destination,
         },
       );
     });

@@ -6,7 +6,6 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
+import { captureLogs } from "../support/captureLogs.js";
 import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
 import { postJson, readSse } from "../support/readSse.js";
 import type { ErrorBody } from "../support/apiTypes.js";
@@ -43,8 +43,9 @@ describe("MCP access and the /mcp endpoint", () => {
   let dir: string;
   const keys = { user: "", other: "" };
   let userKeyId = "";
-  const logs: string[] = [];
-  const logLines = () => logs.flatMap((chunk) => chunk.split("\n")).filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const captured = captureLogs();
+  const logs = captured.chunks;
+  const logLines = captured.lines;
 
   before(async () => {
     mock = await startMockUpstream();
@@ -81,12 +82,7 @@ describe("MCP access and the /mcp endpoint", () => {
       },
       {
         logLevel: "info",
-        logDestination: new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            logs.push(chunk.toString("utf8"));
-            done();
-          },
-        }),
+        logDestination: captured.destination,
       },
     );
   });

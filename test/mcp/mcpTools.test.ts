@@ -7,11 +7,11 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { startMockUpstream, type MockUpstream } from "../support/mockUpstream.js";
+import { captureLogs } from "../support/captureLogs.js";
 import { openAIEngine, startGateway, type TestGateway } from "../support/startGateway.js";
 import { postJson, readSse, type SseEvent } from "../support/readSse.js";
 import type { ErrorBody } from "../support/apiTypes.js";
@@ -48,8 +48,9 @@ describe("MCP servers as session tools", () => {
   let mock: MockUpstream;
   let fixture: TestMcpServer;
   let gateway: TestGateway;
-  const logs: string[] = [];
-  const logLines = () => logs.flatMap((chunk) => chunk.split("\n")).filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const captured = captureLogs();
+  const logs = captured.chunks;
+  const logLines = captured.lines;
 
   before(async () => {
     mock = await startMockUpstream();
@@ -74,12 +75,7 @@ describe("MCP servers as session tools", () => {
       },
       {
         logLevel: "info",
-        logDestination: new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            logs.push(chunk.toString("utf8"));
-            done();
-          },
-        }),
+        logDestination: captured.destination,
       },
     );
   });
