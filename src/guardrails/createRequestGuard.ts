@@ -97,8 +97,8 @@ export function createRequestGuard(rules: readonly GuardrailRule[], deps: Reques
     async checkInput(context, messages) {
       if (!input.any) return messages;
       const startedAt = performance.now();
+      const chars = input.limits.length > 0 ? promptChars(messages) : 0;
       for (const rule of input.limits) {
-        const chars = promptChars(messages);
         const verdict: Verdict = { rule: rule.name, stage: "input", action: chars > rule.maxChars ? "refuse" : "allow", matches: chars };
         if (verdict.action === "refuse") throw refused(context, verdict, startedAt, `the prompt has ${chars} characters, more than ${rule.maxChars}`);
         deps.record(context, verdict);
