@@ -8,8 +8,13 @@ export type CacheDecision = "use" | "bypass";
 
 export const cacheHeader = "x-switchyard-cache";
 
+/** What the client's `x-switchyard-cache` header asks for, normalized ("use", "bypass", anything else as sent). */
+export function askedCacheMode(header: string | string[] | undefined): string | undefined {
+  return (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase();
+}
+
 export function cacheDecision(mode: CacheConfig["mode"], header: string | string[] | undefined, temperature: number | undefined): CacheDecision {
-  const asked = (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase();
+  const asked = askedCacheMode(header);
   if (asked === "bypass") return "bypass";
   if (asked === "use") return "use";
   return mode === "deterministic" && temperature === 0 ? "use" : "bypass";

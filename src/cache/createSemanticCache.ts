@@ -13,6 +13,7 @@ import type { ChatRequest } from "../engines/spec.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../observability/createMetrics.js";
 import type { SemanticCacheStore, SemanticInvalidation } from "../store/semanticCacheStore.js";
+import { askedCacheMode } from "./cacheDecision.js";
 import { isCacheable, type CachedAnswer } from "./cachedAnswer.js";
 import { semanticScope } from "./semanticScope.js";
 
@@ -118,7 +119,7 @@ export function createSemanticCache(options: SemanticCacheOptions): SemanticCach
     async lookup(input) {
       const settings = settingsFor(input.route);
       if (settings === undefined) return { result: "off" };
-      const scope = bypassed(input.header)
+      const scope = askedCacheMode(input.header) === "bypass"
         ? undefined
         : semanticScope({ tenant: input.principal.userId, route: input.route, request: input.request, multiTurn: settings.multiTurn });
       if (scope === undefined || !scope.eligible) {
@@ -186,10 +187,6 @@ export function createSemanticCache(options: SemanticCacheOptions): SemanticCach
 
     invalidate: (target) => store.invalidate(target),
   };
-}
-
-function bypassed(header: string | string[] | undefined): boolean {
-  return (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase() === "bypass";
 }
 
 /** The settings of an opted-in route by name, recomputed when a reload hands over a new routes list. */
